@@ -1,0 +1,7 @@
+"""`python -m branchdb.bench`."""
+
+import sys
+
+from branchdb.bench.cli import main
+
+sys.exit(main())

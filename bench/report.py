@@ -1,0 +1,74 @@
+"""Markdown rendering and machine facts for benchmark reports.
+
+Every report says where and when it was measured: figures from different machines or runs must
+never be compared, only the ratios inside one report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def memory_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def machine_facts(
+    server_version: str, extra: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    return [
+        ("date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("cores", f"{os.cpu_count()} ({cpu_model()})"),
+        ("memory", memory_gib()),
+        ("kernel", platform.release()),
+        ("server", server_version),
+        ("python", platform.python_version()),
+        *extra,
+    ]
+
+
+def facts_list(facts: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(f"- **{k}**: {v}" for k, v in facts)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(out)
+
+
+def num(value: float, digits: int = 0) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def ratio(num_: float, den: float) -> float:
+    if den == 0 or math.isnan(num_) or math.isnan(den):
+        return float("nan")
+    return num_ / den
+
+
+def ratio_str(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.2f}"

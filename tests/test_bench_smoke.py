@@ -1,0 +1,90 @@
+"""Smoke test of the benchmark harness: a tiny passthrough run must produce real ratios.
+
+It runs `python -m branchdb.bench passthrough` as a user would, in a few seconds, once against
+the upstream itself (direct vs direct: checks the harness alone) and once through a
+`branchdb serve` it starts (checks the proxy path the full benchmark measures).
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RATIO_COLUMNS = {"q/s ratio", "p50 ratio", "p99 ratio", "tps ratio", "qps ratio"}
+
+
+def _ratios(markdown: str) -> dict[str, list[float]]:
+    """Every ratio cell of every table, by table heading, parsed as float."""
+    found: dict[str, list[float]] = {}
+    headers: list[str] = []
+    section = ""
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            section = line[3:]
+        if not line.startswith("|") or line.startswith("|---"):
+            if not line.startswith("|"):
+                headers = []
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if not headers:
+            headers = cells
+            continue
+        for name, cell in zip(headers, cells, strict=True):
+            if any(name.startswith(col) for col in RATIO_COLUMNS):
+                found.setdefault(section, []).append(float(cell))
+    return found
+
+
+def _run_bench(upstream: Any, tmp_path: Path, *extra: str) -> str:
+    tag = secrets.token_hex(4)
+    out = tmp_path / "passthrough.md"
+    cmd = [
+        sys.executable, "-m", "branchdb.bench", "passthrough",
+        "--upstream", upstream.url,
+        "--quick", "--duration", "0.5", "--slice", "0.25",
+        "--conns", "1,4",
+        "--rows", "3000",
+        "--schema", f"t_bench_{tag}",
+        "--sysbench-schema", f"t_sysbench_{tag}",
+        "--sysbench-time", "1", "--ps-modes", "disable",
+        "--drop-schema",
+        "--out", str(out),
+        *extra,
+    ]  # fmt: skip
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
+    elapsed = time.monotonic() - t0
+    assert proc.returncode == 0, f"bench failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
+    assert elapsed < 30, f"smoke run took {elapsed:.1f}s"
+    text = out.read_text()
+    assert text.strip() in proc.stdout
+    return text
+
+
+def _check(text: str) -> None:
+    ratios = _ratios(text)
+    own = ratios.get("Own workloads (Go client, one connection per client thread)", [])
+    assert len(own) == 4 * 3, text  # point+range x 2 connection counts x 3 ratios
+    assert len(ratios.get("sysbench", [])) == 2 * 2, text  # 2 tests x (tps, qps)
+    for values in ratios.values():
+        assert all(math.isfinite(v) and v > 0 for v in values), text
+    assert "Added p50 latency, point select, 1 connection" in text
+
+
+@pytest.mark.timeout(120)
+def test_passthrough_bench_direct_vs_direct(upstream: Any, tmp_path: Path) -> None:
+    _check(_run_bench(upstream, tmp_path, "--target", upstream.url))
+
+
+@pytest.mark.timeout(120)
+def test_passthrough_bench_through_proxy(upstream: Any, tmp_path: Path) -> None:
+    text = _run_bench(upstream, tmp_path)
+    _check(text)
+    assert "direct vs proxy" in text
