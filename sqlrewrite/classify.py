@@ -30,7 +30,9 @@ class Statement:
     text: str  # the statement's own text, without the terminating ';'
 
 
-_READ = frozenset({"SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "HELP", "VALUES", "TABLE", "DO"})
+_READ = frozenset(
+    {"SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "HELP", "VALUES", "TABLE", "DO"}
+)
 _SESSION = frozenset(
     {
         "SET",

@@ -1,0 +1,3 @@
+from branchdb.proxy.cli import main
+
+main()

@@ -1,0 +1,62 @@
+"""Proxy settings, resolved once from the command line and the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamURL:
+    """Where the shared database lives, and the account branchdb itself uses for its catalog."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> UpstreamURL:
+        """Parse `mysql://user:pw@host:port[/db]` (also `mariadb://`, or a bare `host:port`)."""
+        if "://" not in url:
+            url = "mysql://" + url
+        parts = urlsplit(url)
+        if parts.scheme not in ("mysql", "mariadb", "mysql+pymysql"):
+            raise ValueError(f"unsupported upstream URL scheme {parts.scheme!r}")
+        if not parts.hostname:
+            raise ValueError(f"upstream URL {url!r} has no host")
+        database = unquote(parts.path.lstrip("/")) or None
+        return cls(
+            host=parts.hostname,
+            port=parts.port or 3306,
+            user=unquote(parts.username or "root"),
+            password=unquote(parts.password or ""),
+            database=database,
+        )
+
+    def redacted(self) -> str:
+        return f"mysql://{self.user}@{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    upstream: UpstreamURL
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 3307
+    default_branch: str | None = None
+    branch_separator: str = "~"
+    max_connections: int = 1000
+    handshake_timeout: float = 10.0
+    connect_timeout: float = 10.0
+    shutdown_timeout: float = 30.0
+    log_level: str = "warning"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`host:port`, `:port` or `port`."""
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        return "127.0.0.1", int(value)
+    return (host.strip("[]") or "127.0.0.1"), int(port)

@@ -1,0 +1,591 @@
+"""One client connection and its upstream connection: handshake, auth relay, command relay.
+
+A session is a small state machine (asyncpg's habit: one handler per state, one command in
+flight). Bytes from the upstream are forwarded to the client as they arrive while a
+`ResponseScanner` finds where each reply ends; commands from the client are framed by a
+`PacketReader`, checked, and forwarded unchanged. The session never decodes rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections import deque
+from enum import Enum, auto
+from typing import TYPE_CHECKING, cast
+
+from branchdb.proxy import logs
+from branchdb.proxy.constants import (
+    CR,
+    ER,
+    MASKED_CAPABILITIES,
+    Capability,
+    Command,
+    ServerStatus,
+)
+from branchdb.proxy.errors import BranchDBError, Side, not_supported
+from branchdb.proxy.framing import Packet, PacketReader, encode_packet
+from branchdb.proxy.handshake import (
+    Greeting,
+    choose_branch,
+    make_change_user,
+    make_handshake_response,
+    parse_change_user,
+    parse_greeting,
+    parse_handshake_response,
+)
+from branchdb.proxy.response import Reply, ResponseScanner, reply_for
+from branchdb.proxy.wire import ProtocolError
+from branchdb.sqlrewrite.classify import Kind, classify
+
+if TYPE_CHECKING:
+    from branchdb.proxy.server import ServerState
+
+log = logs.get("session")
+
+#: Commands the proxy refuses: replication streams cannot be relayed as request/reply.
+_REFUSED_COMMANDS = frozenset(
+    {
+        Command.BINLOG_DUMP,
+        Command.BINLOG_DUMP_GTID,
+        Command.REGISTER_SLAVE,
+        Command.TABLE_DUMP,
+        Command.CONNECT_OUT,
+        Command.DAEMON,
+        Command.CONNECT,
+        Command.TIME,
+        Command.DELAYED_INSERT,
+    }
+)
+
+#: Statement kinds a branch session may run against the shared database before copy-on-write
+#: exists for them: they neither change nor lock base data.
+_BASE_SAFE = frozenset({Kind.READ, Kind.SESSION})
+
+#: Pause reading from one side while the other side's write buffer holds this much.
+_HIGH_WATER = 4 << 20
+_LOW_WATER = 1 << 20
+
+
+class State(Enum):
+    CONNECTING = auto()  # waiting for the upstream connection and its greeting
+    HANDSHAKE = auto()  # greeting relayed, waiting for the client's handshake response
+    AUTH = auto()  # relaying the authentication exchange until the upstream says OK or ERR
+    READY = auto()  # authenticated, no command in flight
+    BUSY = auto()  # a command is in flight
+    CLOSED = auto()
+
+
+def _set_nodelay(transport: asyncio.BaseTransport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class UpstreamLink(asyncio.Protocol):
+    """The upstream half: hands bytes to the session, and applies back-pressure to the client."""
+
+    def __init__(self, session: ClientSession) -> None:
+        self.session = session
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.transport = transport
+        transport.set_write_buffer_limits(high=_HIGH_WATER, low=_LOW_WATER)
+        _set_nodelay(transport)
+        # Register now, not when create_connection returns: the greeting can arrive (and the
+        # client answer it) before the connecting coroutine resumes.
+        self.session.upstream_connected(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.session.upstream_data(data)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.session.upstream_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.session.pause_client_reading()
+
+    def resume_writing(self) -> None:
+        self.session.resume_client_reading()
+
+
+class ClientSession(asyncio.Protocol):
+    """The client half and the session state."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.server = state
+        self.config = state.config
+        self.state = State.CONNECTING
+        self.client: asyncio.Transport | None = None
+        self.upstream: UpstreamLink | None = None
+        self.peer = "?"
+        self.session_id = state.next_session_id()
+        self.client_reader = PacketReader()
+        self.upstream_reader = PacketReader()
+        self.scanner = ResponseScanner(0)
+        self.greeting: Greeting | None = None
+        self.capabilities = 0  # negotiated: what both the client and the masked greeting allow
+        self.user = ""
+        self.branch: str | None = None
+        self.database: str | None = None
+        self.server_status = 0
+        self.pending: deque[Packet] = deque()
+        self.command = -1
+        self._connect_task: asyncio.Task[None] | None = None
+        self._handshake_timer: asyncio.TimerHandle | None = None
+        self._closing_after_reply = False
+        self._reading_paused = False
+        self._change_user_branch: tuple[str | None, str] | None = None
+
+    # --- client side -------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.client = transport
+        transport.set_write_buffer_limits(high=_HIGH_WATER, low=_LOW_WATER)
+        _set_nodelay(transport)
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        if not self.server.admit(self):
+            self._refuse(
+                BranchDBError(ER.CON_COUNT_ERROR, "Too many connections", side=Side.PROXY), seq=0
+            )
+            return
+        transport.pause_reading()  # nothing to read before the greeting is relayed
+        loop = asyncio.get_running_loop()
+        self._handshake_timer = loop.call_later(
+            self.config.handshake_timeout, self._handshake_timed_out
+        )
+        self._connect_task = loop.create_task(self._connect_upstream())
+
+    async def _connect_upstream(self) -> None:
+        loop = asyncio.get_running_loop()
+        up = self.config.upstream
+        try:
+            _, link = await asyncio.wait_for(
+                loop.create_connection(lambda: UpstreamLink(self), up.host, up.port),
+                timeout=self.config.connect_timeout,
+            )
+        except (TimeoutError, OSError) as exc:
+            logs.event(log, logging.WARNING, "upstream_connect_failed", peer=self.peer, error=exc)
+            self._refuse(
+                BranchDBError(
+                    CR.CONN_HOST_ERROR,
+                    f"branchdb: can't connect to upstream MySQL server on "
+                    f"'{up.host}:{up.port}' ({exc or type(exc).__name__})",
+                    side=Side.UPSTREAM,
+                ),
+                seq=0,
+            )
+            return
+        if self.state is State.CLOSED and link.transport is not None:
+            link.transport.abort()
+
+    def upstream_connected(self, link: UpstreamLink) -> None:
+        self.upstream = link
+
+    def data_received(self, data: bytes) -> None:
+        self.client_reader.feed(data)
+        try:
+            while self.state is not State.CLOSED:
+                if self.state is State.BUSY and self.scanner.awaiting_infile:
+                    if not self._relay_infile():
+                        return
+                    continue
+                if self.state is State.BUSY:
+                    packet = self.client_reader.next_packet()
+                    if packet is None:
+                        return
+                    self.pending.append(packet)  # the client pipelined: answer in order
+                    if len(self.pending) > 64:
+                        self.pause_client_reading()
+                    continue
+                packet = self.client_reader.next_packet()
+                if packet is None:
+                    return
+                if self.state is State.HANDSHAKE:
+                    self._on_handshake_response(packet)
+                elif self.state is State.AUTH:
+                    self._send_upstream(packet.raw)
+                elif self.state is State.READY:
+                    self._dispatch(packet)
+        except ProtocolError as exc:
+            self._protocol_error(exc, Side.CLIENT)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.state is not State.CLOSED:
+            logs.event(
+                log,
+                logging.INFO,
+                "client_disconnected",
+                session=self.session_id,
+                peer=self.peer,
+                state=self.state.name,
+                error=exc or "",
+            )
+        self._close(abort_upstream=self.state is State.BUSY)
+
+    def pause_writing(self) -> None:
+        if self.upstream is not None and self.upstream.transport is not None:
+            self.upstream.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.upstream is not None and self.upstream.transport is not None:
+            self.upstream.transport.resume_reading()
+
+    def pause_client_reading(self) -> None:
+        if self.client is not None and not self._reading_paused:
+            self._reading_paused = True
+            self.client.pause_reading()
+
+    def resume_client_reading(self) -> None:
+        if self.client is not None and self._reading_paused and self.state is not State.CLOSED:
+            self._reading_paused = False
+            self.client.resume_reading()
+
+    # --- connection phase --------------------------------------------------------------------
+
+    def _on_greeting(self, packet: Packet) -> None:
+        try:
+            greeting = parse_greeting(packet.payload)
+        except ProtocolError:
+            if packet.payload[:1] == b"\xff":  # upstream refused us (too many connections, ...)
+                self._write_client(packet.raw)
+                self._close()
+                return
+            raise
+        self.greeting = greeting.masked()
+        self.state = State.HANDSHAKE
+        self._write_client(encode_packet(self.greeting.payload, packet.seq))
+        if self.client is not None:
+            self.client.resume_reading()
+
+    def _on_handshake_response(self, packet: Packet) -> None:
+        assert self.greeting is not None
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+        try:
+            response = parse_handshake_response(packet.payload)
+        except ProtocolError as exc:
+            if len(packet.payload) == 32:  # an SSL request: TLS was not offered
+                self._refuse(
+                    BranchDBError(ER.HANDSHAKE_ERROR, "branchdb: TLS is not enabled on this proxy"),
+                    seq=packet.last_seq + 1,
+                )
+                return
+            raise ProtocolError(f"bad handshake response: {exc}") from exc
+        choice = choose_branch(
+            response.user,
+            response.attributes,
+            self.config.default_branch,
+            self.config.branch_separator,
+        )
+        caps = response.capabilities & ~MASKED_CAPABILITIES & self.greeting.capabilities
+        forwarded = make_handshake_response(
+            type(response)(
+                capabilities=caps | (response.capabilities & Capability.LONG_PASSWORD),
+                max_packet=response.max_packet,
+                charset=response.charset,
+                filler=bytes(19) + b"\0\0\0\0",
+                user=choice.user,
+                auth_response=response.auth_response,
+                database=response.database,
+                auth_plugin=response.auth_plugin,
+                attributes=choice.attributes,
+            )
+        )
+        self.capabilities = caps
+        self.scanner.set_capabilities(caps)
+        self.user = choice.user
+        self.branch = choice.branch
+        self.database = response.database or None
+        self.state = State.AUTH
+        self.scanner.start(Reply.AUTH)
+        self._send_upstream(encode_packet(forwarded, packet.seq))
+        logs.event(
+            log,
+            logging.DEBUG,
+            "handshake",
+            session=self.session_id,
+            user=choice.user,
+            branch=choice.branch or "",
+            via=choice.source,
+        )
+
+    def _handshake_timed_out(self) -> None:
+        self._handshake_timer = None
+        if self.state in (State.CONNECTING, State.HANDSHAKE):
+            logs.event(log, logging.INFO, "handshake_timeout", peer=self.peer)
+            self._refuse(BranchDBError(ER.HANDSHAKE_ERROR, "Bad handshake"), seq=2)
+
+    # --- command phase -----------------------------------------------------------------------
+
+    def _dispatch(self, packet: Packet) -> None:
+        payload = packet.payload
+        if not payload:
+            raise ProtocolError("empty command packet")
+        command = payload[0]
+        self.command = command
+        reply_seq = packet.last_seq + 1
+        if command in _REFUSED_COMMANDS:
+            name = Command(command).name if command in Command._value2member_map_ else command
+            self._reply_error(not_supported(f"command COM_{name}", "through branchdb"), reply_seq)
+            return
+        if command == Command.QUIT:
+            self._send_upstream(packet.raw)
+            self._close()
+            return
+        if self.branch is not None:
+            refusal = self._branch_refusal(command, payload)
+            if refusal is not None:
+                self._reply_error(refusal, reply_seq)
+                return
+        if command == Command.CHANGE_USER:
+            self._change_user(packet)
+            return
+        if command == Command.INIT_DB:
+            self._pending_database = payload[1:].decode("utf-8", "surrogateescape")
+        reply = reply_for(command)
+        self._send_upstream(packet.raw)
+        if reply is Reply.NONE:
+            return
+        self.scanner.start(reply)
+        self.state = State.BUSY
+
+    _pending_database: str | None = None
+
+    def _branch_refusal(self, command: int, payload: bytes) -> BranchDBError | None:
+        """Why this command cannot run on the branch now (None: it is safe on the base)."""
+        if command not in (Command.QUERY, Command.STMT_PREPARE):
+            return None
+        sql = payload[1:].decode("utf-8", "surrogateescape")
+        for statement in classify(sql):
+            if statement.kind not in _BASE_SAFE:
+                what = statement.keyword or "this statement"
+                return not_supported(
+                    f"{what} on branch '{self.branch}'",
+                    "copy-on-write writes are not available in this version, so the statement "
+                    "was not run (the shared database is never written from a branch)",
+                )
+        return None
+
+    def _change_user(self, packet: Packet) -> None:
+        cu = parse_change_user(packet.payload, self.capabilities)
+        choice = choose_branch(
+            cu.user, cu.attributes, self.config.default_branch, self.config.branch_separator
+        )
+        rewritten = type(cu)(
+            user=choice.user,
+            auth_response=cu.auth_response,
+            database=cu.database,
+            charset=cu.charset,
+            auth_plugin=cu.auth_plugin,
+            attributes=choice.attributes,
+        )
+        self._change_user_branch = (choice.branch, choice.user)
+        self._pending_database = cu.database or None
+        self._send_upstream(encode_packet(make_change_user(rewritten, self.capabilities), 0))
+        self.scanner.start(Reply.AUTH)
+        self.state = State.BUSY
+
+    def _relay_infile(self) -> bool:
+        """Forward LOCAL INFILE data packets; an empty packet ends the file."""
+        packet = self.client_reader.next_packet()
+        if packet is None:
+            return False
+        self._send_upstream(packet.raw)
+        if not packet.payload:
+            self.scanner.infile_sent()
+        return True
+
+    def _reply_finished(self) -> None:
+        """The upstream's reply to the command in flight is complete."""
+        status = self.scanner.status
+        self.server_status = status
+        if self.command in (Command.INIT_DB, Command.CHANGE_USER) and not self.scanner.error:
+            if self._pending_database is not None:
+                self.database = self._pending_database or None
+            if self.command == Command.CHANGE_USER and self._change_user_branch is not None:
+                self.branch, self.user = self._change_user_branch
+        self._change_user_branch = None
+        self._pending_database = None
+        self.state = State.READY
+        if self._closing_after_reply:
+            self._close()
+            return
+        while self.pending and self.state is State.READY:
+            self._dispatch(self.pending.popleft())
+        if not self.pending:
+            self.resume_client_reading()
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self.server_status & ServerStatus.IN_TRANS)
+
+    # --- upstream side -----------------------------------------------------------------------
+
+    def upstream_data(self, data: bytes) -> None:
+        try:
+            if self.state is State.CONNECTING:
+                self.upstream_reader.feed(data)
+                packet = self.upstream_reader.next_packet()
+                if packet is not None:
+                    rest = self.upstream_reader.take_raw()
+                    self._on_greeting(packet)
+                    if rest:
+                        self.upstream_data(rest)
+                return
+            if self.state is State.CLOSED:
+                return
+            self._write_client(data)
+            if self.state in (State.AUTH, State.BUSY):
+                end = self.scanner.feed(data)
+                if end >= 0:
+                    if self.state is State.AUTH:
+                        self._auth_finished()
+                    else:
+                        self._reply_finished()
+            else:
+                raise ProtocolError("upstream sent data while no command was in flight")
+        except ProtocolError as exc:
+            self._protocol_error(exc, Side.UPSTREAM)
+
+    def _auth_finished(self) -> None:
+        if self.scanner.error:
+            logs.event(log, logging.INFO, "auth_failed", peer=self.peer, user=self.user)
+            self._close()
+            return
+        self.state = State.READY
+        self.server_status = self.scanner.status
+        self.server.sessions_authenticated += 1
+        logs.event(
+            log,
+            logging.INFO,
+            "session_started",
+            session=self.session_id,
+            peer=self.peer,
+            user=self.user,
+            branch=self.branch or "",
+        )
+        if self.client_reader.buffered():
+            self.data_received(b"")
+
+    def upstream_lost(self, exc: Exception | None) -> None:
+        if self.state is State.CLOSED:
+            return
+        waiting = self.state in (State.BUSY, State.AUTH, State.CONNECTING)
+        logs.event(
+            log,
+            logging.WARNING,
+            "upstream_lost",
+            session=self.session_id,
+            peer=self.peer,
+            state=self.state.name,
+            error=exc or "closed by upstream",
+        )
+        if waiting and self.state is not State.CONNECTING:
+            err = BranchDBError(
+                CR.SERVER_LOST,
+                "branchdb: lost connection to the upstream MySQL server during query",
+                side=Side.UPSTREAM,
+            )
+            self._write_client(encode_packet(err.packet(self.capabilities), self._reply_seq()))
+        elif self.state is State.CONNECTING:
+            err = BranchDBError(
+                CR.SERVER_LOST,
+                "branchdb: lost connection to the upstream MySQL server at 'reading initial "
+                "communication packet'",
+                side=Side.UPSTREAM,
+            )
+            self._write_client(encode_packet(err.packet(self.capabilities), 0))
+        self._close()
+
+    def _reply_seq(self) -> int:
+        # Best effort: after a partial reply the client may not accept this packet, but it still
+        # learns why the connection ends before it sees the close.
+        return 1
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _write_client(self, data: bytes) -> None:
+        if self.client is not None and not self.client.is_closing():
+            self.client.write(data)
+
+    def _send_upstream(self, data: bytes) -> None:
+        if self.upstream is not None and self.upstream.transport is not None:
+            self.upstream.transport.write(data)
+
+    def _reply_error(self, err: BranchDBError, seq: int) -> None:
+        logs.event(
+            log,
+            logging.INFO,
+            "refused",
+            session=self.session_id,
+            errno=err.errno,
+            message=err.message,
+        )
+        self.server.statements_refused += 1
+        self._write_client(encode_packet(err.packet(self.capabilities), seq))
+
+    def _refuse(self, err: BranchDBError, seq: int) -> None:
+        """Answer a client that is waiting with an ERR packet, then close the session."""
+        caps = self.capabilities or int(Capability.PROTOCOL_41)
+        self._write_client(encode_packet(err.packet(caps), seq))
+        self._close()
+
+    def _protocol_error(self, exc: ProtocolError, side: Side) -> None:
+        logs.event(
+            log,
+            logging.WARNING,
+            "protocol_error",
+            session=self.session_id,
+            peer=self.peer,
+            side=side.value,
+            state=self.state.name,
+            error=exc,
+        )
+        if side is Side.CLIENT and self.state is not State.CLOSED:
+            code = ER.HANDSHAKE_ERROR if self.state is State.HANDSHAKE else ER.NET_READ_ERROR
+            message = "Bad handshake" if code == ER.HANDSHAKE_ERROR else f"branchdb: {exc}"
+            self._refuse(BranchDBError(code, message, side=side), seq=self._reply_seq())
+        else:
+            self._close()
+
+    def request_shutdown(self) -> None:
+        """Server shutdown: close now when idle, after the reply when a command is in flight."""
+        if self.state is State.BUSY or self.state is State.AUTH:
+            self._closing_after_reply = True
+        else:
+            self._close()
+
+    def _close(self, abort_upstream: bool = False) -> None:
+        if self.state is State.CLOSED:
+            return
+        was_idle = self.state is State.READY
+        self.state = State.CLOSED
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+        if self._connect_task is not None and not self._connect_task.done():
+            self._connect_task.cancel()
+        if self.client is not None:
+            self.client.close()
+        if self.upstream is not None and self.upstream.transport is not None:
+            if abort_upstream:
+                self.upstream.transport.abort()
+            else:
+                if was_idle:  # say goodbye so the server does not log an aborted connection
+                    self.upstream.transport.write(encode_packet(bytes((Command.QUIT,)), 0))
+                self.upstream.transport.close()
+        self.server.release(self)
