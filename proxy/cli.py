@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+
 from branchdb.proxy import logs
 from branchdb.proxy.config import Config, UpstreamURL, parse_listen
 

@@ -14,6 +14,7 @@ import signal
 from dataclasses import dataclass, field
 
 import pymysql
+
 from branchdb.proxy import logs
 from branchdb.proxy.config import Config
 from branchdb.proxy.session import ClientSession
