@@ -13,10 +13,13 @@ install:
 test:
 	$(BIN)/pytest -q
 
+# Runs all three checks even when one fails, then fails if any did.
 lint:
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	VENV=$(VENV) bash scripts/typecheck.sh
+	@status=0; \
+	echo "+ ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "+ ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
+	echo "+ scripts/typecheck.sh"; VENV=$(VENV) bash scripts/typecheck.sh || status=1; \
+	exit $$status
 
 typecheck:
 	VENV=$(VENV) bash scripts/typecheck.sh

@@ -137,8 +137,8 @@ def test_make_user_rejects_a_plugin_the_server_lacks(make_user: MakeUser) -> Non
         make_user("no_such_plugin")
 
 
-def test_proxy_harness_with_a_byte_relay(upstream: Upstream, schema: str) -> None:
-    with ProxyProcess(upstream, program=RELAY) as relay:
+def test_proxy_harness_with_a_byte_relay(upstream: Upstream, schema: str, tmp_path: Path) -> None:
+    with ProxyProcess(upstream, program=RELAY, log_dir=tmp_path) as relay:
         assert relay.port > 0
         with relay.connect(database=schema) as conn, conn.cursor() as cur:
             cur.execute("SELECT DATABASE()")
@@ -154,7 +154,7 @@ def test_proxy_harness_reports_a_bad_first_line(upstream: Upstream, tmp_path: Pa
     fake = tmp_path / "fake.py"
     fake.write_text("import sys\nprint('hello')\nprint('some diagnostics', file=sys.stderr)\n")
     with pytest.raises(ProxyError, match=r"(?s)unexpected first stdout line.*some diagnostics"):
-        ProxyProcess(upstream, program=[sys.executable, str(fake)]).start()
+        ProxyProcess(upstream, program=[sys.executable, str(fake)], log_dir=tmp_path).start()
 
 
 def test_proxy_harness_reports_a_nonzero_exit(upstream: Upstream, tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_proxy_harness_reports_a_nonzero_exit(upstream: Upstream, tmp_path: Path
         "signal.signal(signal.SIGTERM, lambda *a: sys.exit(3))\n"
         "time.sleep(60)\n"
     )
-    proc = ProxyProcess(upstream, program=[sys.executable, str(fake)])
+    proc = ProxyProcess(upstream, program=[sys.executable, str(fake)], log_dir=tmp_path)
     proc.start()
     with pytest.raises(ProxyError, match="exited with code 3"):
         proc.stop()

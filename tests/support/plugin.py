@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -116,16 +117,16 @@ def _stop_all(procs: list[ProxyProcess]) -> None:
 
 
 @pytest.fixture(scope="session")
-def proxy(upstream: Upstream) -> Iterator[ProxyProcess]:
+def proxy(upstream: Upstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyProcess]:
     """One ``branchdb serve`` for the whole session, with default flags."""
-    proc = ProxyProcess(upstream)
+    proc = ProxyProcess(upstream, log_dir=tmp_path_factory.mktemp("proxy"))
     _start(proc)
     yield proc
     _stop_all([proc])
 
 
 @pytest.fixture
-def make_proxy(upstream: Upstream) -> Iterator[MakeProxy]:
+def make_proxy(upstream: Upstream, tmp_path: Path) -> Iterator[MakeProxy]:
     """Factory ``make_proxy(*extra_args, target=None)``: a proxy with special flags.
 
     Each one is stopped after the test with SIGTERM and must exit 0.
@@ -133,7 +134,7 @@ def make_proxy(upstream: Upstream) -> Iterator[MakeProxy]:
     started: list[ProxyProcess] = []
 
     def factory(*extra_args: str, target: Upstream | None = None) -> ProxyProcess:
-        proc = ProxyProcess(target or upstream, extra_args)
+        proc = ProxyProcess(target or upstream, extra_args, log_dir=tmp_path)
         _start(proc)
         started.append(proc)
         return proc

@@ -55,8 +55,13 @@ class ProxyProcess:
         start_timeout: float = 20.0,
         env: dict[str, str] | None = None,
         program: Sequence[str] | None = None,
+        log_dir: Path | None = None,
     ) -> None:
-        """``program`` replaces the ``branchdb`` command (tests of this harness use a relay)."""
+        """``program`` replaces the ``branchdb`` command (tests of this harness use a relay).
+
+        stdout/stderr are kept in ``log_dir`` (a new temporary directory by default); they
+        outlive ``stop()`` so tests can read the log of a stopped proxy.
+        """
         self.upstream = upstream
         self.program = list(program) if program is not None else None
         self.extra_args = list(extra_args)
@@ -64,7 +69,10 @@ class ProxyProcess:
         self.env = env
         self.host = "127.0.0.1"
         self.port = 0
-        self._dir = Path(tempfile.mkdtemp(prefix="branchdb-proxy-"))
+        if log_dir is None:
+            log_dir = Path(tempfile.mkdtemp(prefix="branchdb-proxy-"))
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self._dir = Path(tempfile.mkdtemp(prefix="proxy-", dir=log_dir))
         self.stdout_path = self._dir / "stdout.log"
         self.stderr_path = self._dir / "stderr.log"
         self.proc: subprocess.Popen[bytes] | None = None
