@@ -1,6 +1,7 @@
 """Run a :mod:`connector_scenarios` function with the connector's C extension, print JSON.
 
-Usage: ``python connector_runner.py '<json: host, port, user, password, scenario, args>'``.
+Usage: ``python connector_runner.py JSON`` where JSON has host, port, user, password,
+scenario, args and optionally conn_attrs.
 The C extension must be imported before anything loads Python's ``ssl`` module, hence a fresh
 interpreter and the import order in :func:`main`.
 """
@@ -27,6 +28,7 @@ def main() -> None:
         password=spec["password"],
         use_pure=False,
         connection_timeout=10,
+        conn_attrs=spec.get("conn_attrs") or {},
     )
     try:
         result = getattr(connector_scenarios, spec["scenario"])(conn, *spec["args"])

@@ -142,3 +142,35 @@ def session_commands(
     out["ping"] = "ok"
     cur.close()
     return out
+
+
+def branch_session(conn: Any, schema: str) -> dict[str, Any]:
+    """On a branch: reads work as the plain user, every write is refused with 1235."""
+    out: dict[str, Any] = {}
+    cur = conn.cursor()
+    cur.execute("SELECT CURRENT_USER()")
+    out["current_user"] = cur.fetchone()[0]
+    cur.execute(f"SELECT id, name FROM `{schema}`.base ORDER BY id")
+    out["rows"] = _rows(cur.fetchall())
+    for sql in (
+        f"INSERT INTO `{schema}`.base (name) VALUES ('from branch')",
+        f"UPDATE `{schema}`.base SET name = 'changed'",
+        f"DELETE FROM `{schema}`.base",
+    ):
+        try:
+            cur.execute(sql)
+            out.setdefault("writes", []).append("accepted")
+        except mysql.connector.Error as e:
+            out.setdefault("writes", []).append([e.errno, e.sqlstate])
+    prep = conn.cursor(prepared=True)
+    try:
+        prep.execute(f"INSERT INTO `{schema}`.base (name) VALUES (?)", ("prepared",))
+        out["prepared_write"] = "accepted"
+    except mysql.connector.Error as e:
+        out["prepared_write"] = [e.errno, e.sqlstate]
+    prep.execute(f"SELECT COUNT(*) FROM `{schema}`.base WHERE id >= ?", (1,))
+    out["prepared_read"] = _rows(prep.fetchall())
+    conn.rollback()
+    cur.execute("SELECT 'still usable'")
+    out["after"] = cur.fetchone()[0]
+    return out

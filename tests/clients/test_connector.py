@@ -2,54 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import connector_scenarios
+from .connector_drivers import RUNNERS
 from .endpoints import Endpoint
-
-RUNNER = Path(__file__).with_name("connector_runner.py")
-
-
-def run_cext(target: Endpoint, scenario: str, *args: Any) -> dict[str, Any]:
-    spec = {
-        "host": target.host,
-        "port": target.port,
-        "user": target.user,
-        "password": target.password,
-        "scenario": scenario,
-        "args": list(args),
-    }
-    done = subprocess.run(
-        [sys.executable, str(RUNNER), json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"C-extension runner failed:\n{done.stderr}"
-    out = json.loads(done.stdout)
-    assert out["class"] == "CMySQLConnection"
-    result: dict[str, Any] = out["result"]
-    return result
-
-
-def run_pure(target: Endpoint, scenario: str, *args: Any) -> dict[str, Any]:
-    conn = target.connector(use_pure=True)
-    try:
-        assert type(conn).__name__ == "MySQLConnection"
-        result: dict[str, Any] = getattr(connector_scenarios, scenario)(conn, *args)
-        return result
-    finally:
-        conn.close()
-
-
-RUNNERS = {"pure": run_pure, "cext": run_cext}
 
 
 def _without_time(rows: list[list[str]]) -> list[list[str]]:
