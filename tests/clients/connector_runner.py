@@ -14,10 +14,10 @@ from pathlib import Path
 
 
 def main() -> None:
-    import _mysql_connector  # noqa: F401  (loads the connector's own libssl first)
+    import _mysql_connector  # type: ignore[import-not-found]  # noqa: F401  (own libssl first)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import connector_scenarios
+    import connector_scenarios  # type: ignore[import-not-found]
     import mysql.connector
 
     spec = json.loads(sys.argv[1])

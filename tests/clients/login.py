@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable
+from typing import Any
 
 import mysql.connector
 import pymysql
@@ -45,10 +46,9 @@ def with_connector(target: Endpoint) -> str:
     try:
         cur = conn.cursor()
         cur.execute("SELECT CURRENT_USER()")
-        row = cur.fetchone()
-        assert row is not None
+        row: Any = cur.fetchone()
         cur.close()
-        return f"ok {row[0]}"
+        return f"ok {row[0]!s}"
     finally:
         conn.close()
 

@@ -180,7 +180,9 @@ def test_sqlalchemy_url_user_suffix(via_proxy: Endpoint, upstream: Any, base_tab
             rows = conn.execute(sa.text("SELECT id, name FROM base ORDER BY id")).all()
             with pytest.raises(sa.exc.OperationalError) as info:
                 conn.execute(sa.text("INSERT INTO base (name) VALUES (:n)"), {"n": "orm"})
-            assert info.value.orig.args[0] == 1235
+            orig = info.value.orig
+            assert orig is not None
+            assert orig.args[0] == 1235
             conn.rollback()
             assert conn.execute(sa.text("SELECT 1")).scalar_one() == 1
     finally:

@@ -35,6 +35,7 @@ def _scenario(url: str) -> dict[str, Any]:
             inserted = result.rowcount
             one = conn.execute(items.insert().values(name="single", price=None))
             pk = one.inserted_primary_key
+            assert pk is not None
         with engine.connect() as conn:
             stmt = sa.select(items.c.id, items.c.name, items.c.price, items.c.payload).where(
                 items.c.price >= sa.bindparam("low"), items.c.name != sa.bindparam("skip")
