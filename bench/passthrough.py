@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import shlex
 import sys
 import time
@@ -153,6 +154,11 @@ def settings_from(ns: argparse.Namespace) -> Settings:
     )
 
 
+def _loadavg() -> str:
+    """Other work on the machine skews both targets; the report says how busy it was."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def _log(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
@@ -168,6 +174,7 @@ def _other_target(s: Settings) -> Iterator[tuple[str, Target, ProxyProcess | Non
 
 
 def run(s: Settings) -> Outcome:
+    load_before = _loadavg()
     _log(f"preparing {s.schema}.{dataset.TABLE} ({s.rows:,} rows)")
     t0 = time.monotonic()
     created = dataset.ensure_table(s.upstream, s.schema, s.rows)
@@ -181,6 +188,7 @@ def run(s: Settings) -> Outcome:
     try:
         with _other_target(s) as (label, other, pp):
             out = Outcome(label=label)
+            proxy = pp
             targets = {DIRECT: s.upstream, label: other}
             rounds = max(1, round(s.duration / s.slice_s))
             for mode in ("point", "range"):
@@ -243,6 +251,7 @@ def run(s: Settings) -> Outcome:
                     ),
                     ("go", loadgen.go_version()),
                     ("sysbench", sysbench.version()),
+                    ("load average (1 min) before / after", f"{load_before} / {_loadavg()}"),
                     ("upstream", s.upstream.url),
                     (label, shlex.join(pp.command) if pp else str(s.other_url)),
                     (
@@ -253,7 +262,9 @@ def run(s: Settings) -> Outcome:
                     ),
                 ],
             )
-            return out
+        if proxy is not None:
+            out.notes.append(f"Proxy exit status after SIGTERM: {proxy.exit_code} (0 = graceful).")
+        return out
     finally:
         if s.drop_schema:
             dataset.drop_schema(s.upstream, s.schema)

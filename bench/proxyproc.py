@@ -38,6 +38,8 @@ class ProxyProcess:
     target: Target
     command: list[str]
     log_path: Path
+    #: Exit status after the harness sent SIGTERM (0 = graceful), None while running.
+    exit_code: int | None = None
 
     def cpu_seconds(self) -> float:
         """User+system CPU the proxy has used so far (Linux /proc), to report CPU per query."""
@@ -108,6 +110,7 @@ def running_proxy(
     drainer = threading.Thread(target=_drain, args=(proc.stdout, log, first, ready), daemon=True)
     drainer.start()
     pp = ProxyProcess(proc=proc, target=upstream, command=cmd, log_path=Path(log_name))
+    keep_log = True
     try:
         if not ready.wait(start_timeout):
             raise ProxyError(f"proxy printed nothing in {start_timeout:.0f}s: {shlex.join(cmd)}")
@@ -120,20 +123,29 @@ def running_proxy(
             )
         pp.target = upstream.with_address(match.group(1), int(match.group(2)))
         yield pp
+    except BaseException:
+        keep_log = True
+        raise
+    else:
+        keep_log = False
     finally:
-        _stop(proc)
+        pp.exit_code = _stop(proc)
         drainer.join(timeout=5)
         log.close()
+        if not keep_log and pp.exit_code == 0:
+            pp.log_path.unlink(missing_ok=True)
+        else:
+            print(f"[bench] proxy log kept: {pp.log_path}", file=sys.stderr)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def _stop(proc: subprocess.Popen[bytes]) -> int:
     if proc.poll() is not None:
-        return
+        return proc.returncode
     proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            return
+            return proc.returncode
         time.sleep(0.05)
     proc.kill()
-    proc.wait()
+    return proc.wait()
