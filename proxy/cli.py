@@ -98,9 +98,9 @@ def serve(
             )
             sys.exit(3)
         assert server.bound is not None
+        click.echo(f"branchdb: listening on {server.bound[0]}:{server.bound[1]}")
         click.echo(
-            f"branchdb: listening on {server.bound[0]}:{server.bound[1]}, "
-            f"upstream {config.upstream.host}:{config.upstream.port} ({version})"
+            f"branchdb: upstream {config.upstream.host}:{config.upstream.port} version {version}"
         )
         sys.stdout.flush()
         await server.serve()

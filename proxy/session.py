@@ -204,6 +204,9 @@ class ClientSession(asyncio.Protocol):
                     packet = self.client_reader.next_packet()
                     if packet is None:
                         return
+                    if self.command == Command.CHANGE_USER:  # auth-switch answers go upstream
+                        self._send_upstream(packet.raw)
+                        continue
                     self.pending.append(packet)  # the client pipelined: answer in order
                     if len(self.pending) > 64:
                         self.pause_client_reading()
