@@ -14,7 +14,7 @@ import pymysql
 import pytest
 from support.docker import ENV_NO_DOCKER
 from support.mysqld import PrivateServer, find_server_binaries, free_port
-from support.plugin import MakeUser
+from support.plugin import MakeProxy, MakeUser
 from support.proxyproc import ProxyError, ProxyProcess
 from support.upstream import (
     ENV_FORCE_PRIVATE,
@@ -148,6 +148,22 @@ def test_proxy_harness_with_a_byte_relay(upstream: Upstream, schema: str, tmp_pa
         relay.wait_for_log(r"client connected")
     assert relay.returncode == 0
     assert "relay: stopped" in relay.stderr_text()
+
+
+def test_proxy_fixture_runs_branchdb_serve(proxy: ProxyProcess, schema: str) -> None:
+    assert proxy.host == "127.0.0.1" and proxy.port > 0
+    with proxy.connect(database=schema) as conn, conn.cursor() as cur:
+        cur.execute("SELECT DATABASE(), 1 + 1")
+        assert cur.fetchone() == (schema, 2)
+
+
+def test_make_proxy_keeps_the_log_and_exits_cleanly(make_proxy: MakeProxy) -> None:
+    proc = make_proxy("--log-level", "info")
+    with proc.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1")
+    proc.wait_for_log(r"\S")  # something was logged, and the harness can read it
+    assert proc.stop() == 0
+    assert proc.stderr_text()
 
 
 def test_proxy_harness_reports_a_bad_first_line(upstream: Upstream, tmp_path: Path) -> None:
