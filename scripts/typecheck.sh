@@ -13,10 +13,11 @@ MYPY="${MYPY:-$VENV/bin/mypy}"
 mkdir -p .mypy_root
 ln -sfn .. .mypy_root/branchdb
 
+status=0
 MYPYPATH=.mypy_root "$MYPY" \
-    -p branchdb.proxy -p branchdb.cow -p branchdb.sqlrewrite -p branchdb.bench
+    -p branchdb.proxy -p branchdb.cow -p branchdb.sqlrewrite -p branchdb.bench || status=1
 
 # The test harness (tests/support is imported as `support`, tests/ being on sys.path).
-cd tests
-MYPYPATH=. "$MYPY" --config-file ../pyproject.toml \
-    support conftest.py test_fixture_upstream.py
+(cd tests && MYPYPATH=. "$MYPY" --config-file ../pyproject.toml \
+    support conftest.py test_fixture_upstream.py) || status=1
+exit "$status"

@@ -17,7 +17,6 @@ import socket
 import subprocess
 import tempfile
 import time
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -98,7 +97,8 @@ def _user_args() -> list[str]:
     return []
 
 
-_RUNNING: weakref.WeakSet[PrivateServer] = weakref.WeakSet()
+# Strong references: a server whose owner forgot it must still be stopped at exit.
+_RUNNING: set[PrivateServer] = set()
 
 
 @atexit.register
