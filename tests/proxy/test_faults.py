@@ -167,7 +167,6 @@ def test_upstream_refuses_new_connections(linked_proxy: ProxyProcess, link: Faul
 
 def test_upstream_dies_mid_query_then_restarts(linked_proxy: ProxyProcess, link: FaultLink) -> None:
     victim = linked_proxy.connect()
-    bystander_errors: list[BaseException] = []
     result: list[BaseException] = []
 
     def run_slow() -> None:
@@ -185,7 +184,6 @@ def test_upstream_dies_mid_query_then_restarts(linked_proxy: ProxyProcess, link:
     assert result and isinstance(result[0], pymysql.err.OperationalError)
     assert result[0].args[0] in (2013, 2006)
     linked_proxy.wait_for_log(r"upstream_lost .*state=BUSY")
-    assert not bystander_errors
     assert_serves(linked_proxy)  # new connections reach the (restarted) upstream
 
 
