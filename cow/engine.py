@@ -1,0 +1,340 @@
+"""BranchEngine: decides, per statement of a branch session, how to run it on the branch.
+
+Clean statements pass through untouched; reads of dirty tables are spliced to merged views and
+relayed; writes and the DDL subset are run here on the client's own connection (overlay DML) and
+on the control connection (overlay DDL, catalog), then answered with an OK or an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from branchdb.sqlrewrite.classify import Kind, classify_one
+from branchdb.sqlrewrite.refs import (
+    TableRef,
+    Unparseable,
+    all_table_refs,
+    locking_clause_spans,
+    parse,
+    qualified_columns,
+    splice,
+    tokenize,
+)
+
+from . import catalog
+from .catalog import BranchInfo, TableState, upsert_table_sql
+from .executor import Executor, UpstreamError, quote_ident, text
+from .naming import is_internal_db, overlay_db, tomb_table
+from .outcome import (
+    EngineError,
+    ErrorReply,
+    Outcome,
+    Passthrough,
+    RelayQuery,
+    StatementContext,
+    no_such_table,
+    not_supported,
+)
+from .storage import (
+    copy_select_list,
+    filter_match,
+    filtered_view,
+    insert_copied,
+    merged_view,
+    tomb_ddl,
+    trigger_ddl,
+)
+from .tablemeta import TableMeta, auto_increment_of, load_table_meta, qualified
+
+SYSTEM_DBS = frozenset({"information_schema", "mysql", "performance_schema", "sys"})
+Edit = tuple[int, int, str]
+
+
+class BranchEngine:
+    def __init__(self, control: Executor) -> None:
+        self.control = control
+        self._lock = asyncio.Lock()
+        self._meta: dict[tuple[str, str], TableMeta | None] = {}
+        self.charsets: dict[int, str] = {}
+        self.flavor = "mysql"
+        self._gen = 0
+
+    async def start(self) -> None:
+        """Create/upgrade the catalog and read the server's charset numbers. Call once."""
+        async with self._lock:
+            await catalog.ensure_schema(self.control)
+            res = await self.control.query(
+                "SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS"
+            )
+            self.charsets = {int(text(r[0]) or 0): text(r[1]) or "" for r in res.rows}
+            res = await self.control.query("SELECT VERSION()")
+            self.flavor = "mariadb" if "mariadb" in (text(res.rows[0][0]) or "").lower() else "mysql"
+            if self.flavor == "mysql":
+                await self.control.query("SET SESSION information_schema_stats_expiry = 0")
+
+    # ----------------------------------------------------------------- cheap pre-check
+
+    def may_touch_dirty(self, branch: BranchInfo, sql: str) -> bool:
+        """False only when the statement certainly reads no table that differs on the branch.
+
+        A case-insensitive substring search for the branch's dirty or filtered table names: no
+        parse, microseconds. Modes other than `all` hide or filter every base table, so every
+        statement needs the engine there. Writes always need it (callers check the kind).
+        """
+        if branch.mode != "all":
+            return True
+        if not branch.watch:
+            return False
+        low = sql.lower()
+        return any(name in low for name in branch.watch)
+
+    # ----------------------------------------------------------------- entry point
+
+    async def plan_and_run(self, ctx: StatementContext, client: Executor) -> Outcome:
+        try:
+            return await self._plan(ctx, client)
+        except EngineError as e:
+            return e.reply
+        except UpstreamError as e:
+            return ErrorReply(e.errno, e.sqlstate, e.message)
+
+    async def _plan(self, ctx: StatementContext, client: Executor) -> Outcome:
+        from . import ddl, writes  # local: these modules import the engine's helpers
+
+        stmt = classify_one(ctx.sql)
+        kind, kw = stmt.kind, stmt.keyword
+        if kind == Kind.SESSION:
+            return Passthrough()
+        if kind in (Kind.READ, Kind.LOCKING_READ):
+            if kw in ("SHOW", "DESCRIBE", "DESC", "HELP", "EXPLAIN"):
+                return Passthrough()  # metadata on a branch is a later issue (DESIGN §7)
+            return await self._read(ctx)
+        if kind == Kind.WRITE:
+            if kw in ("INSERT", "REPLACE", "UPDATE", "DELETE"):
+                return await writes.run_write(self, ctx, client, kw)
+            return self._reject(ctx, f"{kw}")
+        if kind == Kind.DDL:
+            return await ddl.run_ddl(self, ctx, client, kw)
+        if kind == Kind.LOCK:
+            return self._reject(ctx, kw)
+        return self._reject(ctx, kw or "this statement")
+
+    def _reject(self, ctx: StatementContext, what: str) -> Outcome:
+        return not_supported(what).reply
+
+    # ----------------------------------------------------------------- reads
+
+    async def _read(self, ctx: StatementContext) -> Outcome:
+        if not self.may_touch_dirty(ctx.branch, ctx.sql):
+            return Passthrough()
+        try:
+            tokens = tokenize(ctx.sql)
+            tree = parse(ctx.sql)
+        except Unparseable:
+            if self._tokens_mention_watched(ctx):
+                raise not_supported("a statement branchdb cannot parse, on a changed table,")
+            return Passthrough()
+        refs = all_table_refs(tree, tokens)
+        edits = await self.read_edits(ctx, refs, tree)
+        if not edits:
+            return Passthrough()
+        edits.extend((s, e, "") for s, e in locking_clause_spans(tokens))
+        return RelayQuery(splice(ctx.sql, edits))
+
+    def _tokens_mention_watched(self, ctx: StatementContext) -> bool:
+        if ctx.branch.mode != "all":
+            return True
+        try:
+            tokens = tokenize(ctx.sql)
+        except Unparseable:
+            return True
+        return any(t.text.lower() in ctx.branch.watch for t in tokens)
+
+    async def read_edits(
+        self,
+        ctx: StatementContext,
+        refs: list[TableRef],
+        tree: object,
+        *,
+        skip: frozenset[int] = frozenset(),
+    ) -> list[Edit]:
+        """Edits that put each changed table's branch version in place of its reference."""
+        edits: list[Edit] = []
+        replaced: list[TableRef] = []
+        for ref in refs:
+            if ref.start in skip:
+                continue
+            db = ref.db or ctx.current_db
+            if db is None:
+                continue
+            rep = await self.read_text(ctx.branch, db, ref.name)
+            if rep is None:
+                continue
+            alias = "" if ref.alias else f" AS {quote_ident(ref.name)}"
+            edits.append((ref.start, ref.end, rep + alias))
+            edits.extend((s, e, "") for s, e in ref.hint_spans)
+            replaced.append(ref)
+        edits.extend(db_prefix_fixes(tree, replaced))
+        return edits
+
+    async def read_text(self, branch: BranchInfo, db: str, name: str) -> str | None:
+        """What stands for `db.name` in a read on this branch; None keeps the base table."""
+        if db in SYSTEM_DBS or is_internal_db(db):
+            return None
+        ts = branch.tables.get((db, name))
+        if ts is not None:
+            if ts.state == "dropped":
+                raise no_such_table(db, name)
+            base = await self.meta(db, name) if ts.state == "cow" else None
+            overlay = await self.meta(ts.overlay_db, ts.overlay_table)
+            if overlay is None:
+                raise no_such_table(db, name)
+            return merged_view(ts, base, overlay, self.base_filter(branch, db, name))
+        filt = self.base_filter(branch, db, name)
+        if filt is None:
+            return None
+        base = await self.meta(db, name)
+        if base is None:
+            return None  # let the server report the missing table
+        if filt == "HIDDEN":
+            raise no_such_table(db, name)
+        return filtered_view(base, filt)
+
+    def base_filter(self, branch: BranchInfo, db: str, name: str) -> str | None:
+        """The condition on base rows the branch shows: None (all), '0' (none), 'HIDDEN' (no
+        such table on the branch: `empty` mode), or the user's WHERE text."""
+        f = branch.filters.get(f"{db}.{name}") or branch.filters.get(name)
+        if branch.mode in ("all", "filtered"):
+            return f
+        if branch.mode == "schema":
+            return f or "0"
+        return f or "HIDDEN"  # empty
+
+    # ----------------------------------------------------------------- metadata
+
+    async def meta(self, db: str, table: str) -> TableMeta | None:
+        key = (db, table)
+        if key not in self._meta:
+            async with self._lock:
+                self._meta[key] = await load_table_meta(self.control, db, table)
+        return self._meta[key]
+
+    def forget_meta(self, db: str, table: str) -> None:
+        self._meta.pop((db, table), None)
+
+    def next_gen(self) -> int:
+        self._gen += 1
+        return (id(self) % 1_000_000) * 1_000_000_000 + self._gen
+
+    # ----------------------------------------------------------------- making tables dirty
+
+    async def ensure_dirty(self, branch: BranchInfo, db: str, name: str) -> TableState:
+        """The table's overlay on this branch, created (DDL on the control connection) on the
+        branch's first write to it."""
+        if db in SYSTEM_DBS or is_internal_db(db):
+            raise not_supported(f"writing to schema {db}")
+        ts = branch.tables.get((db, name))
+        if ts is not None:
+            if ts.state == "dropped":
+                raise no_such_table(db, name)
+            return ts
+        filt = self.base_filter(branch, db, name)
+        if filt == "HIDDEN":
+            raise no_such_table(db, name)
+        base = await self.meta(db, name)
+        if base is None:
+            raise no_such_table(db, name)
+        if base.is_view:
+            raise not_supported("writing through a view")
+        ovdb = overlay_db(branch.id, db)
+        state = "cow" if base.primary_key and filt != "0" else "materialized"
+        ts = TableState(db, name, state, ovdb, name, tomb_table(name))
+        async with self._lock:
+            if (db, name) in branch.tables:
+                return branch.tables[(db, name)]
+            await self._create_overlay(branch, ts, base, filt)
+            await catalog.in_transaction(self.control, [upsert_table_sql(branch.id, ts)])
+            branch.tables[(db, name)] = ts
+            branch.refresh_watch()
+        self.forget_meta(ovdb, name)
+        return ts
+
+    async def _create_overlay(
+        self, branch: BranchInfo, ts: TableState, base: TableMeta, filt: str | None
+    ) -> None:
+        c = self.control
+        ov = qualified(ts.overlay_db, ts.overlay_table)
+        await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ts.overlay_db)}")
+        await c.query(f"CREATE TABLE IF NOT EXISTS {ov} LIKE {qualified(base.db, base.table)}")
+        if base.primary_key:
+            await c.query(tomb_ddl(ts, base))
+            for sql in trigger_ddl(ts, base):
+                await c.query(sql)
+        ai = await auto_increment_of(c, base.db, base.table)
+        if ai is not None and base.auto_increment_column is not None:
+            await c.query(f"ALTER TABLE {ov} AUTO_INCREMENT = {ai}")
+        if ts.state == "materialized" and filt != "0":
+            # No primary key to tombstone by: the branch keeps its own full copy. Read with a
+            # plain consistent SELECT and write literals, in the control connection's own
+            # transaction, so it survives whatever the client's transaction does.
+            overlay = await load_table_meta(c, ts.overlay_db, ts.overlay_table)
+            assert overlay is not None
+            sel = copy_select_list(base, overlay, "_bdb_b")
+            where = filter_match(base, "_bdb_b", filt)
+            res = await c.query(
+                f"SELECT {sel} FROM {qualified(base.db, base.table)} AS `_bdb_b` WHERE {where}"
+            )
+            await c.query("SET @_bdb_gen = NULL")
+            await c.query("BEGIN")
+            await insert_copied(c, ts, base, overlay, res.rows)
+            await c.query("COMMIT")
+
+    async def save_table(self, branch: BranchInfo, ts: TableState | None, key: tuple[str, str]) -> None:
+        """Record a table's new state (None: forget it) in the catalog and the branch cache."""
+        async with self._lock:
+            if ts is None:
+                await catalog.in_transaction(
+                    self.control,
+                    [
+                        f"DELETE FROM `_branchdb`.branch_tables WHERE branch_id = "
+                        f"{_q(branch.id)} AND base_db = {_q(key[0])} AND tbl = {_q(key[1])}"
+                    ],
+                )
+                branch.tables.pop(key, None)
+            else:
+                await catalog.in_transaction(self.control, [upsert_table_sql(branch.id, ts)])
+                branch.tables[key] = ts
+            branch.refresh_watch()
+
+    async def overlay_meta(self, ts: TableState) -> TableMeta:
+        m = await self.meta(ts.overlay_db, ts.overlay_table)
+        if m is None:
+            raise no_such_table(ts.base_db, ts.table)
+        return m
+
+
+def _q(s: str) -> str:
+    from .executor import quote_str
+
+    return quote_str(s)
+
+
+def db_prefix_fixes(tree: object, replaced: list[TableRef]) -> list[Edit]:
+    """Drop the `db.` of `db.table.col` columns whose table reference was replaced."""
+    from sqlglot import exp
+
+    if not isinstance(tree, exp.Expression):
+        return []
+    names = {(r.db, r.name) for r in replaced if r.db is not None and r.alias is None}
+    if not names:
+        return []
+    out = []
+    for col, ds, ts in qualified_columns(tree):
+        if (col.args["db"].name, col.args["table"].name) in names:
+            out.append((ds, ts, ""))
+    return out
+
+
+def column_map_json(m: dict[str, str]) -> str:
+    return json.dumps(m)

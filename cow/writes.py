@@ -1,0 +1,473 @@
+"""INSERT / REPLACE / UPDATE / DELETE on a branch.
+
+One uniform strategy: copy up the base rows the statement can touch (a superset is harmless:
+copy-up never changes the merged view), then run the user's own statement against the overlay,
+with other changed tables replaced by merged views. The server itself then produces the affected
+rows, warnings, LAST_INSERT_ID, duplicate-key errors, IGNORE / REPLACE / ON DUPLICATE KEY UPDATE
+behaviour and CLIENT_FOUND_ROWS counting, exactly as on a real copy.
+
+Unique keys: a write may give an overlay row a key that a visible base row already has. After the
+statement, one join of the overlay with the base on each unique key finds such base rows; if there
+are any, the statement is rolled back to its savepoint, those rows are copied up too, and the
+statement runs again, so the server reports the 1062 (or applies IGNORE/REPLACE/ODKU) itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from branchdb.sqlrewrite.dml import (
+    column_list_end,
+    delete_layout,
+    insert_source,
+    update_layout,
+)
+from branchdb.sqlrewrite.refs import (
+    TableRef,
+    Unparseable,
+    all_table_refs,
+    literal_sql,
+    parse,
+    splice,
+    table_ref,
+    tokenize,
+)
+
+from .catalog import TableState
+from .engine import BranchEngine, Edit, db_prefix_fixes
+from .executor import Executor, QueryResult, UpstreamError, quote_ident
+from .literals import literal_from_result
+from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext, not_supported
+from .storage import (
+    GEN_VAR,
+    copy_select_list,
+    filter_match,
+    insert_copied,
+    tomb_match,
+)
+from .tablemeta import TableMeta, qualified
+
+SAVEPOINT = "_bdb_stmt"
+MAX_ATTEMPTS = 4
+
+
+class Atomic:
+    """Statement atomicity around the engine's several queries on the client's connection."""
+
+    def __init__(self, ctx: StatementContext, client: Executor) -> None:
+        self.client = client
+        self.began = ctx.autocommit and not ctx.in_transaction
+
+    async def begin(self) -> None:
+        if self.began:
+            await self.client.query("BEGIN")
+        await self.client.query(f"SAVEPOINT {SAVEPOINT}")
+
+    async def retry(self) -> None:
+        await self.client.query(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+
+    async def ok(self) -> None:
+        if self.began:
+            await self.client.query("COMMIT")
+        else:
+            await self.client.query(f"RELEASE SAVEPOINT {SAVEPOINT}")
+
+    async def fail(self) -> None:
+        try:
+            if self.began:
+                await self.client.query("ROLLBACK")
+            else:
+                await self.client.query(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+                await self.client.query(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        except UpstreamError:
+            pass  # e.g. a deadlock already rolled the whole transaction back
+
+
+@dataclass
+class Target:
+    ref: TableRef
+    ts: TableState
+    base: TableMeta | None
+    overlay: TableMeta
+    filt: str | None
+    copy_sql: str | None = None  # SELECT of the base rows to copy up
+    check_keys: bool = False  # run the unique-key check after the statement
+    extra: list[tuple[bytes | None, ...]] = field(default_factory=list)
+
+    @property
+    def cow(self) -> bool:
+        return self.ts.state == "cow" and self.base is not None
+
+
+def _range(sql: str, edits: list[Edit], span: tuple[int, int]) -> str:
+    lo, hi = span
+    inside = [(s - lo, e - lo, t) for s, e, t in edits if s >= lo and e <= hi]
+    return splice(sql[lo:hi], inside)
+
+
+async def run_write(
+    engine: BranchEngine, ctx: StatementContext, client: Executor, keyword: str
+) -> Outcome:
+    sql = ctx.sql
+    try:
+        tokens = tokenize(sql)
+        if keyword == "REPLACE":
+            # sqlglot reads REPLACE as an opaque command: parse it as the INSERT it mirrors
+            # ("INSERT " has REPLACE's length, so every offset stays valid).
+            first = next(t for t in tokens if t.text.upper() == "REPLACE")
+            sql = sql[: first.start] + "INSERT " + sql[first.start + 7 :]
+            tokens = tokenize(sql)
+        tree = parse(sql)
+    except (Unparseable, StopIteration):
+        raise not_supported(f"this form of {keyword}") from None
+    if isinstance(tree, exp.Insert):
+        return await _insert(engine, ctx, client, tree, tokens, replace=keyword == "REPLACE")
+    if isinstance(tree, exp.Update):
+        return await _update_delete(engine, ctx, client, tree, tokens, is_update=True)
+    if isinstance(tree, exp.Delete):
+        return await _update_delete(engine, ctx, client, tree, tokens, is_update=False)
+    raise not_supported(f"this form of {keyword}")
+
+
+async def _target(
+    engine: BranchEngine, ctx: StatementContext, ref: TableRef
+) -> Target:
+    db = ref.db or ctx.current_db
+    if db is None:
+        raise NO_DB
+    ts = await engine.ensure_dirty(ctx.branch, db, ref.name)
+    base = await engine.meta(db, ref.name) if ts.state == "cow" else None
+    overlay = await engine.overlay_meta(ts)
+    return Target(ref, ts, base, overlay, engine.base_filter(ctx.branch, db, ref.name))
+
+
+def _in_subquery(node: exp.Expression, root: exp.Expression) -> bool:
+    p = node.parent
+    while p is not None and p is not root:
+        if isinstance(p, (exp.Select, exp.Subquery, exp.Union)):
+            return True
+        p = p.parent
+    return False
+
+
+# --------------------------------------------------------------------------- UPDATE / DELETE
+
+
+async def _update_delete(
+    engine: BranchEngine,
+    ctx: StatementContext,
+    client: Executor,
+    tree: exp.Expression,
+    tokens: list,  # type: ignore[type-arg]
+    *,
+    is_update: bool,
+) -> Outcome:
+    sql = ctx.sql
+    layout = update_layout(sql, tokens) if is_update else delete_layout(sql, tokens)
+    refs = all_table_refs(tree, tokens)
+    lo, hi = layout.refs
+    top = [
+        r
+        for r in refs
+        if lo <= r.start < hi and r.node is not None and not _in_subquery(r.node, tree)
+    ]
+    if not top:
+        raise not_supported("this form of UPDATE/DELETE")
+    multi = len(top) > 1 or layout.targets is not None
+    if is_update:
+        target_refs = _update_targets(tree, top) if len(top) > 1 else top
+    elif layout.targets is None:
+        target_refs = top[:1]
+    else:
+        target_refs = _delete_targets(tree, top)
+    targets = [await _target(engine, ctx, r) for r in target_refs]
+    target_starts = frozenset(t.ref.start for t in targets)
+    set_cols = _set_columns(tree) if is_update else {}
+
+    # The user's statement on the overlay: targets -> overlay tables, others -> branch views.
+    user_edits = await engine.read_edits(ctx, refs, tree, skip=target_starts)
+    for t in targets:
+        ov = qualified(t.ts.overlay_db, t.ts.overlay_table)
+        alias = "" if (t.ref.alias or not multi or is_update) else f" AS {quote_ident(t.ref.name)}"
+        user_edits.append((t.ref.start, t.ref.end, ov + alias))
+    user_edits.extend(db_prefix_fixes(tree, [t.ref for t in targets]))
+    if not is_update and layout.targets is not None:
+        user_edits.extend(_delete_target_list_fixes(tree))
+    user_sql = splice(sql, user_edits)
+
+    for t in targets:
+        if not t.cow:
+            continue
+        assert t.base is not None
+        # Copy-up SELECT: this target's base rows, everything else as the branch sees it.
+        others = [r for r in refs if r.start != t.ref.start]
+        cu_edits = await engine.read_edits(ctx, others, tree)
+        vis = t.ref.visible_name
+        cond = (
+            tomb_match(t.ts, t.base, vis, same_stmt_hides=True)
+            + " AND "
+            + filter_match(t.base, vis, t.filt)
+        )
+        where = f"({_range(sql, cu_edits, layout.where)}) AND {cond}" if layout.where else cond
+        rest = "" if multi else _range(sql, cu_edits, layout.rest)
+        t.copy_sql = (
+            f"SELECT {'DISTINCT ' if multi else ''}{copy_select_list(t.base, t.overlay, vis)}"
+            f" FROM {_range(sql, cu_edits, layout.refs)} WHERE {where} {rest}"
+        )
+        if is_update:
+            written = set_cols.get(vis.lower(), set()) | (
+                set_cols.get("", set()) if len(targets) == 1 else set()
+            )
+            t.check_keys = any(
+                c.lower() in written for key in t.base.unique_keys for c in key
+            )
+    return await _execute(engine, ctx, client, targets, user_sql)
+
+
+def _set_columns(tree: exp.Expression) -> dict[str, set[str]]:
+    """Columns assigned by SET, by qualifier (lower-case; '' for unqualified)."""
+    out: dict[str, set[str]] = {}
+    for eq in tree.args.get("expressions") or []:
+        col = eq.this if isinstance(eq, exp.EQ) else None
+        if isinstance(col, exp.Column):
+            out.setdefault(col.table.lower(), set()).add(col.name.lower())
+    return out
+
+
+def _update_targets(tree: exp.Expression, top: list[TableRef]) -> list[TableRef]:
+    sets = _set_columns(tree)
+    out = [r for r in top if r.visible_name.lower() in sets]
+    if "" in sets or not out:
+        raise not_supported("a multiple-table UPDATE with unqualified SET columns")
+    return out
+
+
+def _delete_targets(tree: exp.Expression, top: list[TableRef]) -> list[TableRef]:
+    out = []
+    for node in tree.args.get("tables") or []:
+        name = node.name
+        db = node.args.get("db")
+        match = [
+            r
+            for r in top
+            if (r.alias == name and db is None)
+            or (r.alias is None and r.name == name and (db is None or r.db == db.name))
+        ]
+        if not match:
+            raise EngineError(1109, "42S02", f"Unknown table '{name}' in MULTI DELETE")
+        out.append(match[0])
+    return out
+
+
+def _delete_target_list_fixes(tree: exp.Expression) -> list[Edit]:
+    out: list[Edit] = []
+    for node in tree.args.get("tables") or []:
+        ref = table_ref(node, None)
+        if ref is not None and ref.db is not None:
+            out.append((ref.start, ref.end, quote_ident(ref.name)))
+    return out
+
+
+# --------------------------------------------------------------------------- INSERT / REPLACE
+
+
+async def _insert(
+    engine: BranchEngine,
+    ctx: StatementContext,
+    client: Executor,
+    tree: exp.Insert,
+    tokens: list,  # type: ignore[type-arg]
+    *,
+    replace: bool,
+) -> Outcome:
+    sql = ctx.sql
+    schema = tree.this
+    table_node = schema.this if isinstance(schema, exp.Schema) else schema
+    if not isinstance(table_node, exp.Table):
+        raise not_supported("this form of INSERT")
+    ref = table_ref(table_node, tokens)
+    if ref is None:
+        raise not_supported("this form of INSERT")
+    target = await _target(engine, ctx, ref)
+    columns = (
+        [e.name for e in schema.expressions]
+        if isinstance(schema, exp.Schema) and schema.expressions
+        else [c.name for c in target.overlay.columns]
+    )
+    src_start, src_end, kind = insert_source(sql, tokens, column_list_end(tokens, ref.end))
+    refs = [r for r in all_table_refs(tree, tokens) if r.start != ref.start]
+    other_edits = await engine.read_edits(ctx, refs, tree)
+    ov = qualified(target.ts.overlay_db, target.ts.overlay_table)
+
+    atomic = Atomic(ctx, client)
+    await atomic.begin()
+    try:
+        select_rows = None
+        if kind == "select":
+            sel = await client.query(_range(sql, other_edits, (src_start, src_end)))
+            select_rows = sel
+            if not sel.rows:
+                await atomic.ok()
+                return OkReply(0, 0, sel.warnings, "Records: 0  Duplicates: 0  Warnings: 0")
+            lits = [
+                [literal_from_result(c, v, engine.charsets) for c, v in zip(sel.columns, r, strict=True)]
+                for r in sel.rows
+            ]
+            values = "VALUES " + ", ".join("(" + ", ".join(r) + ")" for r in lits)
+            edits = [e for e in other_edits if not (e[0] >= src_start and e[1] <= src_end)]
+            edits.append((src_start, src_end, values + " "))
+            rows_lits: list[list[str | None]] = [list(r) for r in lits]
+        else:
+            edits = list(other_edits)
+            rows_lits = _value_literals(tree)
+        edits.append((ref.start, ref.end, ov))
+        edits.extend(db_prefix_fixes(tree, [ref]))
+        user_sql = splice(sql, edits)
+        if target.cow:
+            assert target.base is not None
+            target.copy_sql = _key_copy_sql(target, columns, rows_lits)
+            target.check_keys = True
+        res = await _attempts(engine, client, [target], user_sql, atomic)
+    except BaseException:
+        await _reset_gen(client)
+        await atomic.fail()
+        raise
+    info = res.info
+    if select_rows is not None and not info:
+        n = len(select_rows.rows)
+        dups = 0 if res.affected_rows == n else 1
+        info = f"Records: {n}  Duplicates: {dups}  Warnings: {res.warnings}"
+    return OkReply(res.affected_rows, res.insert_id, res.warnings, info)
+
+
+def _value_literals(tree: exp.Insert) -> list[list[str | None]]:
+    values = tree.expression
+    if not isinstance(values, exp.Values):
+        return []
+    out = []
+    for row in values.expressions:
+        items = row.expressions if isinstance(row, exp.Tuple) else [row]
+        out.append([literal_sql(v) for v in items])
+    return out
+
+
+def _key_copy_sql(t: Target, columns: list[str], rows: list[list[str | None]]) -> str | None:
+    """SELECT of base rows whose unique keys equal literal key values of the rows to insert.
+
+    Only an optimisation: the check after the statement catches what this misses (keys given
+    by expressions or defaults). Auto-increment keys left to the server never match base rows.
+    """
+    assert t.base is not None
+    pos = {c.lower(): i for i, c in enumerate(columns)}
+    conds = []
+    for key in t.base.unique_keys:
+        idx = [pos.get(c.lower()) for c in key]
+        if any(i is None for i in idx):
+            continue
+        tuples = []
+        for row in rows:
+            vals = [row[i] if i is not None and i < len(row) else None for i in idx]
+            if all(v is not None and v != "NULL" for v in vals):
+                tuples.append("(" + ", ".join(v for v in vals if v is not None) + ")")
+        if not tuples:
+            continue
+        cols = ", ".join(f"`_bdb_b`.{quote_ident(c)}" for c in key)
+        if len(key) == 1:
+            conds.append(f"{cols} IN ({', '.join(v[1:-1] for v in tuples)})")
+        else:
+            conds.append(f"({cols}) IN ({', '.join(tuples)})")
+    if not conds:
+        return None
+    return (
+        f"SELECT {copy_select_list(t.base, t.overlay, '_bdb_b')}"
+        f" FROM {qualified(t.base.db, t.base.table)} AS `_bdb_b`"
+        f" WHERE ({' OR '.join(conds)})"
+        f" AND {tomb_match(t.ts, t.base, '_bdb_b', same_stmt_hides=True)}"
+        f" AND {filter_match(t.base, '_bdb_b', t.filt)}"
+    )
+
+
+# --------------------------------------------------------------------------- running
+
+
+async def _execute(
+    engine: BranchEngine,
+    ctx: StatementContext,
+    client: Executor,
+    targets: list[Target],
+    user_sql: str,
+) -> Outcome:
+    atomic = Atomic(ctx, client)
+    await atomic.begin()
+    try:
+        res = await _attempts(engine, client, targets, user_sql, atomic)
+    except BaseException:
+        await _reset_gen(client)
+        await atomic.fail()
+        raise
+    return OkReply(res.affected_rows, res.insert_id, res.warnings, res.info)
+
+
+async def _attempts(
+    engine: BranchEngine,
+    client: Executor,
+    targets: list[Target],
+    user_sql: str,
+    atomic: Atomic,
+) -> QueryResult:
+    """Copy up, run, check keys; on a hidden key conflict copy those rows up and run again.
+    Commits (or releases the savepoint) on success."""
+    for _ in range(MAX_ATTEMPTS):
+        await client.query(f"SET {GEN_VAR} = NULL")
+        for t in targets:
+            if t.copy_sql is not None:
+                rows = (await client.query(t.copy_sql)).rows
+                assert t.base is not None
+                await insert_copied(client, t.ts, t.base, t.overlay, rows)
+            if t.extra:
+                assert t.base is not None
+                await insert_copied(client, t.ts, t.base, t.overlay, t.extra)
+        await client.query(f"SET {GEN_VAR} = {engine.next_gen()}")
+        res = await client.query(user_sql)
+        conflicts = False
+        for t in targets:
+            if t.cow and t.check_keys:
+                found = await _key_conflicts(client, t)
+                if found:
+                    t.extra.extend(found)
+                    conflicts = True
+        if not conflicts:
+            await _reset_gen(client)
+            await atomic.ok()
+            return res
+        await atomic.retry()
+    raise EngineError(1105, "HY000", "branchdb: could not settle unique-key conflicts")
+
+
+async def _key_conflicts(client: Executor, t: Target) -> list[tuple[bytes | None, ...]]:
+    """Visible base rows sharing a unique key with an overlay row (written by this statement)."""
+    assert t.base is not None
+    ov = qualified(t.ts.overlay_db, t.ts.overlay_table)
+    parts = []
+    for key in t.base.unique_keys:
+        if any(t.overlay.column(c) is None for c in key):
+            continue
+        on = " AND ".join(f"`_bdb_o`.{quote_ident(c)} = `_bdb_b`.{quote_ident(c)}" for c in key)
+        parts.append(
+            f"SELECT {copy_select_list(t.base, t.overlay, '_bdb_b')} FROM {ov} AS `_bdb_o`"
+            f" JOIN {qualified(t.base.db, t.base.table)} AS `_bdb_b` ON {on}"
+            f" WHERE {tomb_match(t.ts, t.base, '_bdb_b', same_stmt_hides=False)}"
+            f" AND {filter_match(t.base, '_bdb_b', t.filt)}"
+        )
+    if not parts:
+        return []
+    return (await client.query(" UNION ".join(parts))).rows
+
+
+async def _reset_gen(client: Executor) -> None:
+    try:
+        await client.query(f"SET {GEN_VAR} = NULL")
+    except UpstreamError:
+        pass
