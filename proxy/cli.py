@@ -7,7 +7,7 @@ import sys
 import click
 
 from branchdb.proxy import logs
-from branchdb.proxy.config import Config, UpstreamURL, parse_listen
+from branchdb.proxy.config import Config, UpstreamURL, parse_duration, parse_listen
 
 
 @click.group(
@@ -55,6 +55,25 @@ def main() -> None:
     show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
+@click.option(
+    "--auto-create/--no-auto-create",
+    default=True,
+    show_default=True,
+    help="Create a branch a client names when it does not exist yet.",
+)
+@click.option(
+    "--default-mode",
+    default="all",
+    show_default=True,
+    type=click.Choice(["all", "schema", "empty"]),
+    help="Mode of auto-created branches.",
+)
+@click.option(
+    "--default-ttl",
+    default=None,
+    type=str,
+    help="TTL of auto-created branches (e.g. 300s, 2h), counted from the last close.",
+)
 @click.option("--no-uvloop", is_flag=True, help="Use the plain asyncio event loop.")
 def serve(
     upstream: str,
@@ -65,6 +84,9 @@ def serve(
     handshake_timeout: float,
     shutdown_timeout: float,
     log_level: str,
+    auto_create: bool,
+    default_mode: str,
+    default_ttl: str | None,
     no_uvloop: bool,
 ) -> None:
     """Run the proxy."""
@@ -84,6 +106,9 @@ def serve(
             handshake_timeout=handshake_timeout,
             shutdown_timeout=shutdown_timeout,
             log_level=log_level,
+            auto_create=auto_create,
+            default_mode=default_mode,
+            default_ttl=parse_duration(default_ttl) if default_ttl else None,
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc

@@ -51,6 +51,9 @@ class Config:
     connect_timeout: float = 10.0
     shutdown_timeout: float = 30.0
     log_level: str = "warning"
+    auto_create: bool = True  # create a branch a client names when it does not exist
+    default_mode: str = "all"  # mode of auto-created branches
+    default_ttl: int | None = None  # seconds an auto-created branch lives after its last use
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -60,3 +63,14 @@ def parse_listen(value: str) -> tuple[str, int]:
     if not sep:
         return "127.0.0.1", int(value)
     return (host.strip("[]") or "127.0.0.1"), int(port)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str) -> int:
+    """Seconds from `300`, `300s`, `5m`, `2h` or `1d`."""
+    v = value.strip().lower()
+    if v and v[-1] in _UNITS:
+        return int(float(v[:-1]) * _UNITS[v[-1]])
+    return int(v)

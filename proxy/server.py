@@ -12,12 +12,19 @@ import itertools
 import logging
 import signal
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pymysql
 
 from branchdb.proxy import logs
 from branchdb.proxy.config import Config
 from branchdb.proxy.session import ClientSession
+
+if TYPE_CHECKING:
+    from branchdb.cow.catalog import BranchInfo
+    from branchdb.cow.engine import BranchEngine
+    from branchdb.cow.executor import AioMysqlExecutor
+    from branchdb.proxy.branches import BranchDirectory
 
 log = logs.get("server")
 
@@ -33,6 +40,8 @@ class ServerState:
     sessions_refused: int = 0
     statements_refused: int = 0
     accepting: bool = True
+    engine: BranchEngine | None = None
+    branches: BranchDirectory | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_session_id(self) -> int:
@@ -49,6 +58,10 @@ class ServerState:
 
     def release(self, session: ClientSession) -> None:
         self.sessions.discard(session)
+
+    async def attach_branch(self, name: str, user: str) -> BranchInfo:
+        assert self.branches is not None, "the branch directory starts with the server"
+        return await self.branches.attach(name, user)
 
 
 def upstream_version(config: Config) -> str:
@@ -80,6 +93,7 @@ class Server:
 
     async def startup(self) -> str:
         version = await asyncio.to_thread(upstream_version, self.config)
+        await self._start_engine()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: ClientSession(self.state),
@@ -91,6 +105,23 @@ class Server:
         sock = self._server.sockets[0].getsockname()
         self.bound = (str(sock[0]), int(sock[1]))
         return version
+
+    async def _start_engine(self) -> None:
+        """Open the control connections and make sure the catalog exists."""
+        from branchdb.cow.engine import BranchEngine
+        from branchdb.cow.executor import AioMysqlExecutor
+        from branchdb.proxy.branches import BranchDirectory
+
+        up = self.config.upstream
+        self._controls = [
+            await AioMysqlExecutor.connect(up.host, up.port, up.user, up.password) for _ in range(2)
+        ]
+        engine = BranchEngine(self._controls[0])
+        await engine.start()
+        self.state.engine = engine
+        self.state.branches = BranchDirectory(self.config, self._controls[1])
+
+    _controls: list[AioMysqlExecutor] = []
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -116,4 +147,6 @@ class Server:
             session._close(abort_upstream=True)
         if self._server is not None:
             await self._server.wait_closed()
+        for control in self._controls:
+            control.close()
         logs.event(log, logging.INFO, "stopped", sessions=self.state.sessions_total)

@@ -17,6 +17,7 @@ from enum import Enum, auto
 from typing import TYPE_CHECKING, cast
 
 from branchdb.proxy import logs
+from branchdb.proxy.capture import Capture
 from branchdb.proxy.constants import (
     CR,
     ER,
@@ -41,6 +42,7 @@ from branchdb.proxy.wire import ProtocolError
 from branchdb.sqlrewrite.classify import Kind, classify
 
 if TYPE_CHECKING:
+    from branchdb.cow.catalog import BranchInfo
     from branchdb.proxy.server import ServerState
 
 log = logs.get("session")
@@ -144,6 +146,10 @@ class ClientSession(asyncio.Protocol):
         self._closing_after_reply = False
         self._reading_paused = False
         self._change_user_branch: tuple[str | None, str] | None = None
+        self.branch_info: BranchInfo | None = None
+        self.capture: Capture | None = None
+        self._branch_task: asyncio.Task[BranchInfo] | None = None
+        self._engine_task: asyncio.Task[None] | None = None
 
     # --- client side -------------------------------------------------------------------------
 
@@ -317,6 +323,10 @@ class ClientSession(asyncio.Protocol):
         self.state = State.AUTH
         self.scanner.start(Reply.AUTH)
         self._send_upstream(encode_packet(forwarded, packet.seq))
+        if choice.branch is not None:  # look the branch up while the upstream checks the password
+            self._branch_task = asyncio.get_running_loop().create_task(
+                self.server.attach_branch(choice.branch, choice.user)
+            )
         logs.event(
             log,
             logging.DEBUG,
@@ -350,7 +360,19 @@ class ClientSession(asyncio.Protocol):
             self._send_upstream(packet.raw)
             self._close()
             return
-        if self.branch is not None:
+        if self.branch is not None and self.branch_info is None:
+            self._reply_error(
+                BranchDBError(ER.UNKNOWN_ERROR, f"branchdb: branch '{self.branch}' is not ready"),
+                reply_seq,
+            )
+            return
+        if self.branch_info is not None:
+            if command == Command.QUERY and self._needs_engine(payload):
+                self.state = State.BUSY
+                self._engine_task = asyncio.get_running_loop().create_task(
+                    self._run_on_branch(packet)
+                )
+                return
             refusal = self._branch_refusal(command, payload)
             if refusal is not None:
                 self._reply_error(refusal, reply_seq)
@@ -369,18 +391,76 @@ class ClientSession(asyncio.Protocol):
 
     _pending_database: str | None = None
 
+    def _needs_engine(self, payload: bytes) -> bool:
+        """False when the query can pass to the shared database byte for byte.
+
+        Keyword classification plus a substring check for the branch's changed tables: no parse.
+        A `USE` is noted so the engine knows the current database.
+        """
+        assert self.branch_info is not None
+        sql = payload[1:].decode("utf-8", "surrogateescape")
+        engine = self.server.engine
+        for statement in classify(sql):
+            if statement.kind is Kind.SESSION:
+                if statement.keyword == "USE":
+                    self._pending_database = _use_target(statement.text)
+                continue
+            if statement.kind is not Kind.READ:
+                return True
+            if engine is None or engine.may_touch_dirty(self.branch_info, statement.text):
+                return True
+        return False
+
+    async def _run_on_branch(self, packet: Packet) -> None:
+        """Run a query through the copy-on-write engine and answer the client."""
+        from branchdb.proxy.branchrun import run_on_branch
+
+        try:
+            await run_on_branch(self, packet)
+        except Exception as exc:  # a bug must not kill the proxy: answer and close this client
+            logs.event(
+                log, logging.ERROR, "engine_failed", session=self.session_id, error=repr(exc)
+            )
+            self.capture = None
+            self._refuse(
+                BranchDBError(ER.UNKNOWN_ERROR, f"branchdb: internal error: {exc!r}"),
+                seq=packet.last_seq + 1,
+            )
+        finally:
+            self._engine_task = None
+
+    def relay_command(self, raw: bytes, reply: Reply = Reply.RESULT) -> None:
+        """Send a command upstream and relay its reply to the client (the session is BUSY)."""
+        self.scanner.start(reply)
+        self._send_upstream(raw)
+
+    def finish_with(self, data: bytes) -> None:
+        """Answer the command in flight with proxy-made packets."""
+        self._write_client(data)
+        self._reply_finished()
+
     def _branch_refusal(self, command: int, payload: bytes) -> BranchDBError | None:
         """Why this command cannot run on the branch now (None: it is safe on the base)."""
-        if command not in (Command.QUERY, Command.STMT_PREPARE):
+        if command != Command.STMT_PREPARE:
             return None
         sql = payload[1:].decode("utf-8", "surrogateescape")
         for statement in classify(sql):
             if statement.kind not in _BASE_SAFE:
                 what = statement.keyword or "this statement"
                 return not_supported(
-                    f"{what} on branch '{self.branch}'",
-                    "copy-on-write writes are not available in this version, so the statement "
-                    "was not run (the shared database is never written from a branch)",
+                    f"preparing {what} on branch '{self.branch}'",
+                    "server-side prepared statements that write or read changed tables are not "
+                    "available on a branch yet, so nothing was run (use text queries)",
+                )
+            engine = self.server.engine
+            if (
+                self.branch_info is not None
+                and engine is not None
+                and engine.may_touch_dirty(self.branch_info, statement.text)
+            ):
+                return not_supported(
+                    f"preparing a read of a changed table on branch '{self.branch}'",
+                    "server-side prepared statements on changed tables are not available yet",
                 )
         return None
 
@@ -399,9 +479,29 @@ class ClientSession(asyncio.Protocol):
         )
         self._change_user_branch = (choice.branch, choice.user)
         self._pending_database = cu.database or None
-        self._send_upstream(encode_packet(make_change_user(rewritten, self.capabilities), 0))
-        self.scanner.start(Reply.AUTH)
         self.state = State.BUSY
+        raw = encode_packet(make_change_user(rewritten, self.capabilities), 0)
+        if choice.branch is None:
+            self._change_user_info = None
+            self.scanner.start(Reply.AUTH)
+            self._send_upstream(raw)
+            return
+        self._engine_task = asyncio.get_running_loop().create_task(
+            self._change_user_to_branch(choice.branch, choice.user, raw, packet.last_seq + 1)
+        )
+
+    _change_user_info: BranchInfo | None = None
+
+    async def _change_user_to_branch(self, branch: str, user: str, raw: bytes, seq: int) -> None:
+        try:
+            self._change_user_info = await self.server.attach_branch(branch, user)
+        except BranchDBError as err:
+            self._refuse(err, seq)
+            return
+        finally:
+            self._engine_task = None
+        self.scanner.start(Reply.AUTH)
+        self._send_upstream(raw)
 
     def _relay_infile(self) -> bool:
         """Forward LOCAL INFILE data packets; an empty packet ends the file."""
@@ -417,11 +517,12 @@ class ClientSession(asyncio.Protocol):
         """The upstream's reply to the command in flight is complete."""
         status = self.scanner.status
         self.server_status = status
-        if self.command in (Command.INIT_DB, Command.CHANGE_USER) and not self.scanner.error:
+        if not self.scanner.error:
             if self._pending_database is not None:
                 self.database = self._pending_database or None
             if self.command == Command.CHANGE_USER and self._change_user_branch is not None:
                 self.branch, self.user = self._change_user_branch
+                self.branch_info = self._change_user_info
         self._change_user_branch = None
         self._pending_database = None
         self.state = State.READY
@@ -451,6 +552,20 @@ class ClientSession(asyncio.Protocol):
                         self.upstream_data(rest)
                 return
             if self.state is State.CLOSED:
+                return
+            if self.capture is not None:
+                self.capture.buffer += data
+                if self.scanner.feed(data) >= 0 and not self.capture.future.done():
+                    self.capture.future.set_result(bytes(self.capture.buffer))
+                return
+            if self.state is State.AUTH and self._branch_task is not None:
+                end = self.scanner.feed(data)
+                if end < 0 or self.scanner.error:
+                    self._write_client(data)
+                    if end >= 0:
+                        self._auth_finished()
+                else:  # hold the final OK until the branch is known
+                    asyncio.get_running_loop().create_task(self._finish_branch_auth(data))
                 return
             self._write_client(data)
             if self.state in (State.AUTH, State.BUSY):
@@ -485,9 +600,38 @@ class ClientSession(asyncio.Protocol):
         if self.client_reader.buffered():
             self.data_received(b"")
 
+    async def _finish_branch_auth(self, held: bytes) -> None:
+        assert self._branch_task is not None
+        try:
+            self.branch_info = await self._branch_task
+        except BranchDBError as err:
+            reader = PacketReader()
+            reader.feed(held)
+            packets = []
+            while (p := reader.next_packet()) is not None:
+                packets.append(p)
+            for p in packets[:-1]:
+                self._write_client(p.raw)
+            self._refuse(err, seq=packets[-1].seq if packets else 2)
+            return
+        except Exception as exc:
+            logs.event(log, logging.ERROR, "branch_lookup_failed", branch=self.branch, error=exc)
+            self._refuse(
+                BranchDBError(ER.UNKNOWN_ERROR, f"branchdb: branch lookup failed: {exc}"), seq=2
+            )
+            return
+        finally:
+            self._branch_task = None
+        if self.state is State.CLOSED:
+            return
+        self._write_client(held)
+        self._auth_finished()
+
     def upstream_lost(self, exc: Exception | None) -> None:
         if self.state is State.CLOSED:
             return
+        if self.capture is not None:
+            self.capture.fail("branchdb: lost connection to the upstream MySQL server")
         waiting = self.state in (State.BUSY, State.AUTH, State.CONNECTING)
         logs.event(
             log,
@@ -525,6 +669,9 @@ class ClientSession(asyncio.Protocol):
     def _write_client(self, data: bytes) -> None:
         if self.client is not None and not self.client.is_closing():
             self.client.write(data)
+
+    def send_upstream(self, data: bytes) -> None:
+        self._send_upstream(data)
 
     def _send_upstream(self, data: bytes) -> None:
         if self.upstream is not None and self.upstream.transport is not None:
@@ -580,8 +727,11 @@ class ClientSession(asyncio.Protocol):
         self.state = State.CLOSED
         if self._handshake_timer is not None:
             self._handshake_timer.cancel()
-        if self._connect_task is not None and not self._connect_task.done():
-            self._connect_task.cancel()
+        for task in (self._connect_task, self._branch_task, self._engine_task):
+            if task is not None and not task.done():
+                task.cancel()
+        if self.capture is not None:
+            self.capture.fail("branchdb: session closed")
         if self.client is not None:
             self.client.close()
         if self.upstream is not None and self.upstream.transport is not None:
@@ -592,3 +742,14 @@ class ClientSession(asyncio.Protocol):
                     self.upstream.transport.write(encode_packet(bytes((Command.QUIT,)), 0))
                 self.upstream.transport.close()
         self.server.release(self)
+
+
+def _use_target(statement: str) -> str | None:
+    """The database of a `USE db` statement (backquotes removed)."""
+    words = statement.strip().split(None, 1)
+    if len(words) < 2:
+        return None
+    name = words[1].strip().rstrip(";").strip()
+    if name.startswith("`") and name.endswith("`"):
+        name = name[1:-1].replace("``", "`")
+    return name or None
