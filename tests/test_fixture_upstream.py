@@ -161,7 +161,7 @@ def test_make_proxy_keeps_the_log_and_exits_cleanly(make_proxy: MakeProxy) -> No
     proc = make_proxy("--log-level", "info")
     with proc.connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT 1")
-    proc.wait_for_log(r"\S")  # something was logged, and the harness can read it
+    proc.wait_for_log(r"\S", timeout=10)  # something was logged, and the harness reads it
     assert proc.stop() == 0
     assert proc.stderr_text()
 
