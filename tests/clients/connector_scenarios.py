@@ -145,32 +145,42 @@ def session_commands(
 
 
 def branch_session(conn: Any, schema: str) -> dict[str, Any]:
-    """On a branch: reads work as the plain user, every write is refused with 1235."""
+    """On a branch: reads as the plain user; text writes land on the branch only.
+
+    Server-side prepared statements that write, or read a table the branch changed, are refused
+    with 1235 for now (the proxy documents this limit): the scenario records what happens.
+    """
     out: dict[str, Any] = {}
+    conn.autocommit = True
     cur = conn.cursor()
     cur.execute("SELECT CURRENT_USER()")
     out["current_user"] = cur.fetchone()[0]
-    cur.execute(f"SELECT id, name FROM `{schema}`.base ORDER BY id")
-    out["rows"] = _rows(cur.fetchall())
+    prep = conn.cursor(prepared=True)
+    prep.execute(f"SELECT COUNT(*) FROM `{schema}`.base WHERE id >= ?", (1,))
+    out["prepared_read_clean"] = _rows(prep.fetchall())
     for sql in (
         f"INSERT INTO `{schema}`.base (name) VALUES ('from branch')",
-        f"UPDATE `{schema}`.base SET name = 'changed'",
-        f"DELETE FROM `{schema}`.base",
+        f"UPDATE `{schema}`.base SET name = 'changed' WHERE id = 1",
+        f"DELETE FROM `{schema}`.base WHERE id = 2",
     ):
         try:
             cur.execute(sql)
-            out.setdefault("writes", []).append("accepted")
+            out.setdefault("writes", []).append([cur.rowcount, cur.lastrowid])
         except mysql.connector.Error as e:
-            out.setdefault("writes", []).append([e.errno, e.sqlstate])
-    prep = conn.cursor(prepared=True)
-    try:
-        prep.execute(f"INSERT INTO `{schema}`.base (name) VALUES (?)", ("prepared",))
-        out["prepared_write"] = "accepted"
-    except mysql.connector.Error as e:
-        out["prepared_write"] = [e.errno, e.sqlstate]
-    prep.execute(f"SELECT COUNT(*) FROM `{schema}`.base WHERE id >= ?", (1,))
-    out["prepared_read"] = _rows(prep.fetchall())
-    conn.rollback()
+            out.setdefault("writes", []).append(_err(e))
+    cur.execute(f"SELECT id, name FROM `{schema}`.base ORDER BY id")
+    out["rows"] = _rows(cur.fetchall())
+    for name, sql, params in (
+        ("prepared_write", f"INSERT INTO `{schema}`.base (name) VALUES (?)", ("prepared",)),
+        ("prepared_read_changed", f"SELECT COUNT(*) FROM `{schema}`.base WHERE id >= ?", (1,)),
+    ):
+        try:
+            prep.execute(sql, params)
+            out[name] = _rows(prep.fetchall()) if prep.description else prep.rowcount
+        except mysql.connector.Error as e:
+            out[name] = [e.errno, e.sqlstate]
     cur.execute("SELECT 'still usable'")
     out["after"] = cur.fetchone()[0]
+    prep.close()
+    cur.close()
     return out

@@ -7,6 +7,7 @@ the upstream and from the proxy must be identical.
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from .endpoints import Endpoint
 
 GO_DIR = Path(__file__).resolve().parents[1] / "go"
 DRIVER_DSN_SOURCE = Path("/usr/share/gocode/src/github.com/go-sql-driver/mysql/dsn.go")
-BRANCH = "clients-go"
 
 
 @pytest.fixture(scope="session")
@@ -92,24 +92,33 @@ def _base_rows(upstream: Any, schema: str) -> tuple[tuple[Any, ...], ...]:
         conn.close()
 
 
+def _check_branch_summary(out: dict[str, Any], plain: dict[str, Any]) -> None:
+    assert "fatal" not in out, out["fatal"]
+    assert out["branch_insert"] == {"last_insert_id": 2, "rows_affected": 1}
+    assert out["branch_rows_text"] == [["1", "base"], ["2", "from-branch"]]
+    # go-sql-driver prepares any query with arguments; a prepared read of a table the branch
+    # changed is refused for now (1235, documented proxy limit), and the session lives on.
+    assert out["branch_rows_prepared"]["number"] == 1235
+    assert out["after"] == [["still-alive"]]
+    reads = {k: v for k, v in out.items() if not k.startswith("branch_") and k != "after"}
+    assert reads == plain
+
+
 def test_branch_by_user_suffix(
     clientcheck: Path, direct: Endpoint, via_proxy: Endpoint, upstream: Any, schema: str
 ) -> None:
-    """``user~branch`` in the DSN: reads behave as for the plain user, writes get 1235."""
+    """``user~branch`` in the DSN: reads as the plain user, the write stays on the branch."""
     _with_table(upstream, schema)
     plain = run_check(clientcheck, direct.go_dsn(schema), "read")
-    on_branch = via_proxy.as_user(f"{via_proxy.user}~{BRANCH}", via_proxy.password)
+    branch = f"cl-go-{secrets.token_hex(4)}"
+    on_branch = via_proxy.as_user(f"{via_proxy.user}~{branch}", via_proxy.password)
     out = run_check(clientcheck, on_branch.go_dsn(schema), "branch")
-    assert "fatal" not in out, out["fatal"]
-    assert out["branch_insert"]["number"] == 1235
-    assert out["after_reject"] == [["still-alive"]]
-    reads = {k: v for k, v in out.items() if k not in ("branch_insert", "after_reject")}
-    assert reads == plain
+    _check_branch_summary(out, plain)
     assert _base_rows(upstream, schema) == ((1, "base"),)
 
 
 def test_branch_by_connection_attribute(
-    clientcheck: Path, via_proxy: Endpoint, upstream: Any, schema: str
+    clientcheck: Path, direct: Endpoint, via_proxy: Endpoint, upstream: Any, schema: str
 ) -> None:
     if "connectionAttributes" not in DRIVER_DSN_SOURCE.read_text():
         # Unknown DSN parameters become session variables in 1.5.0, so the server answers
@@ -119,9 +128,8 @@ def test_branch_by_connection_attribute(
             "parameter (added in 1.8): a Go client on this driver can only use user~branch"
         )
     _with_table(upstream, schema)
-    out = run_check(
-        clientcheck, via_proxy.go_dsn(schema, f"connectionAttributes=branch:{BRANCH}"), "branch"
-    )
-    assert "fatal" not in out, out["fatal"]
-    assert out["branch_insert"]["number"] == 1235
+    plain = run_check(clientcheck, direct.go_dsn(schema), "read")
+    branch = f"cl-go-{secrets.token_hex(4)}"
+    dsn = via_proxy.go_dsn(schema, f"connectionAttributes=branch:{branch}")
+    _check_branch_summary(run_check(clientcheck, dsn, "branch"), plain)
     assert _base_rows(upstream, schema) == ((1, "base"),)

@@ -10,7 +10,8 @@
 //	full:   ping, text + prepared queries, NULLs, DATETIME(6), insert/update results,
 //	        transactions; needs a database in the DSN and rights to create a table in it.
 //	read:   only reads (no table needed).
-//	branch: the reads, plus an INSERT that a branch session must reject (error 1235).
+//	branch: the reads, then an INSERT into the table clientcheck (which must exist) and the
+//	        rows read back with a text query and with a prepared statement.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
@@ -64,10 +66,17 @@ func run(dsn, mode string, out summary) error {
 	case "full":
 		return writes(db, out)
 	case "branch":
-		_, err := db.Exec("INSERT INTO clientcheck (name) VALUES ('from-branch')")
-		out["branch_insert"] = describeErr(err)
-		// The session must stay usable after the rejection.
-		out["after_reject"], err = queryStrings(db, "SELECT 'still-alive'")
+		res, err := db.Exec("INSERT INTO clientcheck (name) VALUES ('from-branch')")
+		if err != nil {
+			out["branch_insert"] = describeErr(err)
+		} else {
+			out["branch_insert"] = resultSummary(res)
+		}
+		const rows = "SELECT id, name FROM clientcheck WHERE id >= ? ORDER BY id"
+		out["branch_rows_text"] = orError(queryStrings(db, strings.Replace(rows, "?", "0", 1)))
+		out["branch_rows_prepared"] = orError(queryStrings(db, rows, 0))
+		// The session must stay usable whatever happened above.
+		out["after"], err = queryStrings(db, "SELECT 'still-alive'")
 		return err
 	case "read":
 		return nil
@@ -179,6 +188,14 @@ func writes(db *sql.DB, out summary) error {
 	_, err = db.Exec("INSERT INTO clientcheck (id, name) VALUES (1, 'dup')")
 	out["error_1062"] = describeErr(err)
 	return nil
+}
+
+// orError keeps either the rows or the error, for checks whose failure is itself the result.
+func orError(rows [][]*string, err error) interface{} {
+	if err != nil {
+		return describeErr(err)
+	}
+	return rows
 }
 
 func resultSummary(res sql.Result) map[string]int64 {
