@@ -48,35 +48,38 @@ class PacketReader:
     def next_packet(self) -> Packet | None:
         """The next whole logical packet, or None until more bytes arrive.
 
-        Raises ProtocolError when a packet is larger than `max_packet`, so a peer cannot make the
-        proxy buffer without bound.
+        Headers are walked first and nothing is copied until every fragment has arrived, so a
+        large packet arriving in many reads costs one copy, not one per read. Raises
+        ProtocolError when a packet is larger than `max_packet`, so a peer cannot make the proxy
+        buffer without bound.
         """
         buf = self._buf
+        have = len(buf)
         pos = 0
         total = 0
-        first_seq = -1
-        seq = 0
-        fragments: list[bytes] = []
+        spans: list[tuple[int, int]] = []
         while True:
-            if len(buf) < pos + 4:
+            if have < pos + 4:
                 return None
             length = buf[pos] | buf[pos + 1] << 8 | buf[pos + 2] << 16
-            seq = buf[pos + 3]
-            if first_seq < 0:
-                first_seq = seq
             total += length
             if total > self.max_packet:
                 raise ProtocolError(f"packet of more than {self.max_packet} bytes")
-            if len(buf) < pos + 4 + length:
+            if have < pos + 4 + length:
                 return None
-            fragments.append(bytes(buf[pos + 4 : pos + 4 + length]))
+            spans.append((pos, length))
             pos += 4 + length
             if length < MAX_PACKET_PAYLOAD:
                 break
+        first_seq = buf[spans[0][0] + 3]
+        last_seq = buf[spans[-1][0] + 3]
         raw = bytes(buf[:pos])
         del buf[:pos]
-        payload = fragments[0] if len(fragments) == 1 else b"".join(fragments)
-        return Packet(first_seq, seq, payload, raw)
+        if len(spans) == 1:
+            payload = raw[4:]
+        else:
+            payload = b"".join(raw[p + 4 : p + 4 + n] for p, n in spans)
+        return Packet(first_seq, last_seq, payload, raw)
 
 
 def encode_packet(payload: bytes, seq: int) -> bytes:

@@ -16,6 +16,9 @@ from branchdb.proxy.wire import Cursor, ProtocolError
 
 _U16 = struct.Struct("<H")
 
+_MORE_RESULTS = int(ServerStatus.MORE_RESULTS_EXISTS)
+_CURSOR_EXISTS = int(ServerStatus.CURSOR_EXISTS)
+
 #: Bytes of a packet's payload the scanner needs to see before deciding what the packet is.
 _PREFIX = 24
 
@@ -83,6 +86,7 @@ class ResponseScanner:
         "_done_after_skip",
         "_pending_defs",
         "_prepare",
+        "_proto41",
         "_remaining",
         "_skip",
         "_state",
@@ -95,6 +99,7 @@ class ResponseScanner:
     def __init__(self, capabilities: int) -> None:
         self.caps = capabilities
         self._deprecate_eof = bool(capabilities & Capability.DEPRECATE_EOF)
+        self._proto41 = bool(capabilities & Capability.PROTOCOL_41)
         self._state = _State.IDLE
         self._carry = b""
         self._skip = 0
@@ -110,6 +115,7 @@ class ResponseScanner:
     def set_capabilities(self, capabilities: int) -> None:
         self.caps = capabilities
         self._deprecate_eof = bool(capabilities & Capability.DEPRECATE_EOF)
+        self._proto41 = bool(capabilities & Capability.PROTOCOL_41)
 
     @property
     def busy(self) -> bool:
@@ -220,7 +226,7 @@ class ResponseScanner:
                 self.error = True
                 return True
             self.status = _U16.unpack_from(data, body + 3)[0] if length >= 5 else 0
-            if self.status & ServerStatus.CURSOR_EXISTS:
+            if self.status & _CURSOR_EXISTS:
                 return True  # COM_STMT_EXECUTE opened a cursor: rows come with COM_STMT_FETCH
             self._state = _State.ROWS
             return False
@@ -259,7 +265,7 @@ class ResponseScanner:
         c = Cursor(data[body : body + min(length, _PREFIX)], 1)
         c.lenenc_int()
         c.lenenc_int()
-        if self.caps & Capability.PROTOCOL_41 and c.remaining() >= 4:
+        if self._proto41 and c.remaining() >= 4:
             self.status = c.u16()
             self.warnings = c.u16()
         return self._end_of_result()
@@ -271,7 +277,7 @@ class ResponseScanner:
         return self._end_of_result()
 
     def _end_of_result(self) -> bool:
-        if self.status & ServerStatus.MORE_RESULTS_EXISTS and self._state is not _State.SIMPLE:
+        if self.status & _MORE_RESULTS and self._state is not _State.SIMPLE:
             self._state = _State.FIRST
             self._prepare = False
             return False

@@ -22,6 +22,7 @@ from branchdb.proxy.constants import (
     CR,
     ER,
     MASKED_CAPABILITIES,
+    MAX_PACKET_PAYLOAD,
     Capability,
     Command,
     ServerStatus,
@@ -65,6 +66,15 @@ _REFUSED_COMMANDS = frozenset(
 #: Statement kinds a branch session may run against the shared database before copy-on-write
 #: exists for them: they neither change nor lock base data.
 _BASE_SAFE = frozenset({Kind.READ, Kind.SESSION})
+
+#: Commands the fast path may forward without framing objects, and the reply each gets.
+_FAST_REPLIES: dict[int, Reply] = {
+    int(Command.QUERY): Reply.RESULT,
+    int(Command.STMT_EXECUTE): Reply.RESULT,
+    int(Command.STMT_FETCH): Reply.ROWS,
+    int(Command.PING): Reply.SIMPLE,
+    int(Command.STMT_RESET): Reply.SIMPLE,
+}
 
 #: Pause reading from one side while the other side's write buffer holds this much.
 _HIGH_WATER = 4 << 20
@@ -199,6 +209,22 @@ class ClientSession(asyncio.Protocol):
         self.upstream = link
 
     def data_received(self, data: bytes) -> None:
+        # Fast path: one whole command in one read, nothing buffered, no command in flight. The
+        # usual case for request/response clients; it skips framing objects entirely.
+        if self.state is State.READY and not self.client_reader.buffered() and len(data) > 4:
+            length = data[0] | data[1] << 8 | data[2] << 16
+            if length + 4 == len(data) and length < MAX_PACKET_PAYLOAD and not data[3]:
+                command = data[4]
+                reply = _FAST_REPLIES.get(command)
+                if reply is not None and (
+                    self.branch is None
+                    or (command == Command.QUERY and not self._needs_engine(data[4:]))
+                ):
+                    self.command = command
+                    self.scanner.start(reply)
+                    self.state = State.BUSY
+                    self._send_upstream(data)
+                    return
         self.client_reader.feed(data)
         try:
             while self.state is not State.CLOSED:
@@ -550,6 +576,11 @@ class ClientSession(asyncio.Protocol):
                     self._on_greeting(packet)
                     if rest:
                         self.upstream_data(rest)
+                return
+            if self.state is State.BUSY and self.capture is None:  # the relay's hot path
+                self._write_client(data)
+                if self.scanner.feed(data) >= 0:
+                    self._reply_finished()
                 return
             if self.state is State.CLOSED:
                 return
