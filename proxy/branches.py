@@ -1,7 +1,8 @@
-"""Which branch a session works on: looked up in the catalog, created on first connect.
+"""Which branch a session works on: looked up in the catalog, created on first connect, and
+told when its connections come and go so its TTL counts from the last close.
 
-The directory uses its own control connection (the engine has another), so a slow lifecycle
-request never waits behind overlay DDL.
+The directory uses its own control connection (the engine has another), so lifecycle requests
+never wait behind overlay DDL.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import asyncio
 import contextlib
 import logging
 
-from branchdb.cow import catalog
-from branchdb.cow.catalog import BranchInfo
+from branchdb.cow.catalog import BranchInfo, CatalogError
 from branchdb.cow.executor import AioMysqlExecutor
+from branchdb.cow.lifecycle import Lifecycle
 from branchdb.proxy import logs
 from branchdb.proxy.config import Config
 from branchdb.proxy.constants import ER
@@ -24,13 +25,14 @@ log = logs.get("branches")
 class BranchDirectory:
     def __init__(self, config: Config, control: AioMysqlExecutor) -> None:
         self.config = config
-        self.control = control
+        self.lifecycle = Lifecycle(control)
         self._lock = asyncio.Lock()
 
     async def attach(self, name: str, user: str) -> BranchInfo:
-        """The branch named `name`, created with the proxy's defaults when it does not exist."""
+        """The branch named `name` (created with the proxy's defaults when missing), counted as
+        having one more connection."""
         async with self._lock:
-            info = await catalog.load_branch(self.control, name)
+            info = await self.lifecycle.get(name)
             if info is None:
                 if not self.config.auto_create:
                     raise BranchDBError(
@@ -39,19 +41,35 @@ class BranchDirectory:
                         f"`branchdb branch create {name}`)",
                         sqlstate="42000",
                     )
-                with contextlib.suppress(catalog.CatalogError):  # another proxy was first
-                    await catalog.insert_branch(
-                        self.control,
+                with contextlib.suppress(CatalogError):  # another proxy may have been first
+                    await self.lifecycle.create(
                         name,
-                        self.config.default_mode,
-                        parent=None,
-                        filters={},
+                        mode=self.config.default_mode,
                         ttl_secs=self.config.default_ttl,
                         owner=user,
-                        protected=False,
                     )
-                info = await catalog.load_branch(self.control, name)
+                    logs.event(log, logging.INFO, "branch_created", branch=name)
+                info = await self.lifecycle.get(name)
                 if info is None:  # pragma: no cover - deleted between create and load
                     raise BranchDBError(ER.BAD_DB_ERROR, f"branchdb: branch '{name}' vanished")
-                logs.event(log, logging.INFO, "branch_created", branch=name, id=info.id)
+            await self.lifecycle.connected(info.id)
             return info
+
+    async def detach(self, info: BranchInfo) -> None:
+        async with self._lock:
+            try:
+                await self.lifecycle.disconnected(info.id)
+            except CatalogError:
+                pass  # deleted while connected
+
+    async def gc_forever(self, interval: float) -> None:
+        """Delete expired branches now and then (any replica may do it; deletes are idempotent)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with self._lock:
+                    names = await self.lifecycle.gc()
+                if names:
+                    logs.event(log, logging.INFO, "branches_expired", names=",".join(names))
+            except Exception as exc:  # keep serving; try again next round
+                logs.event(log, logging.WARNING, "gc_failed", error=exc)

@@ -131,3 +131,12 @@ def serve(
         await server.serve()
 
     run(_main(), use_uvloop=not no_uvloop)
+
+
+def _register() -> None:
+    from branchdb.proxy.cli_branch import branch
+
+    main.add_command(branch)
+
+
+_register()

@@ -54,6 +54,7 @@ class Config:
     auto_create: bool = True  # create a branch a client names when it does not exist
     default_mode: str = "all"  # mode of auto-created branches
     default_ttl: int | None = None  # seconds an auto-created branch lives after its last use
+    gc_interval: float = 60.0  # seconds between garbage collections of expired branches
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -42,6 +42,7 @@ class ServerState:
     accepting: bool = True
     engine: BranchEngine | None = None
     branches: BranchDirectory | None = None
+    background: set[asyncio.Task[None]] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_session_id(self) -> int:
@@ -62,6 +63,12 @@ class ServerState:
     async def attach_branch(self, name: str, user: str) -> BranchInfo:
         assert self.branches is not None, "the branch directory starts with the server"
         return await self.branches.attach(name, user)
+
+    def detach_branch(self, info: BranchInfo) -> None:
+        if self.branches is not None:
+            task = asyncio.get_running_loop().create_task(self.branches.detach(info))
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
 
 
 def upstream_version(config: Config) -> str:
@@ -120,6 +127,11 @@ class Server:
         await engine.start()
         self.state.engine = engine
         self.state.branches = BranchDirectory(self.config, self._controls[1])
+        self._gc_task = asyncio.get_running_loop().create_task(
+            self.state.branches.gc_forever(self.config.gc_interval)
+        )
+
+    _gc_task: asyncio.Task[None] | None = None
 
     _controls: list[AioMysqlExecutor] = []
 
@@ -145,6 +157,10 @@ class Server:
             await asyncio.sleep(0.02)
         for session in list(self.state.sessions):
             session._close(abort_upstream=True)
+        if self._gc_task is not None:
+            self._gc_task.cancel()
+        if self.state.background:  # connection accounting of the sessions just closed
+            await asyncio.wait(self.state.background, timeout=5)
         if self._server is not None:
             await self._server.wait_closed()
         for control in self._controls:

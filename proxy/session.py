@@ -773,6 +773,10 @@ class ClientSession(asyncio.Protocol):
                     self.upstream.transport.write(encode_packet(bytes((Command.QUIT,)), 0))
                 self.upstream.transport.close()
         self.server.release(self)
+        for info in (self.branch_info, self._change_user_info):
+            if info is not None:
+                self.server.detach_branch(info)
+        self.branch_info = self._change_user_info = None
 
 
 def _use_target(statement: str) -> str | None:
