@@ -135,8 +135,12 @@ def serve(
 
 def _register() -> None:
     from branchdb.proxy.cli_branch import branch
+    from branchdb.proxy.demo import demo
+    from branchdb.proxy.execcmd import exec_
 
+    main.add_command(demo)
     main.add_command(branch)
+    main.add_command(exec_)
 
 
 _register()
