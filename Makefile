@@ -1,4 +1,4 @@
-# Developer entry points. `make install` once, then `make test`.
+# Developer entry points. `make demo` and `make test` set up what they need first.
 # PY picks the interpreter that creates the venv; VENV where it lives (e.g. make test VENV=/work/venv).
 PY ?= python3
 VENV ?= .venv
@@ -8,9 +8,9 @@ BIN := $(VENV)/bin
 
 install:
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -e '.[test,bench]'
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 
-test:
+test: install
 	$(BIN)/pytest -q
 
 # Runs all three checks even when one fails, then fails if any did.
@@ -27,5 +27,6 @@ typecheck:
 bench:
 	$(BIN)/python -m branchdb.bench
 
-demo:
+demo: install
+	bash scripts/system-deps.sh server
 	$(BIN)/branchdb demo
