@@ -55,6 +55,7 @@ class Config:
     default_mode: str = "all"  # mode of auto-created branches
     default_ttl: int | None = None  # seconds an auto-created branch lives after its last use
     gc_interval: float = 60.0  # seconds between garbage collections of expired branches
+    catalog_poll: float = 0.25  # seconds between checks for other replicas' catalog changes
     extra: dict[str, str] = field(default_factory=dict)
 
 

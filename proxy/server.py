@@ -127,11 +127,13 @@ class Server:
         await engine.start()
         self.state.engine = engine
         self.state.branches = BranchDirectory(self.config, self._controls[1])
-        self._gc_task = asyncio.get_running_loop().create_task(
-            self.state.branches.gc_forever(self.config.gc_interval)
-        )
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self.state.branches.gc_forever(self.config.gc_interval)),
+            loop.create_task(self.state.branches.watch_catalog(self.config.catalog_poll)),
+        ]
 
-    _gc_task: asyncio.Task[None] | None = None
+    _tasks: list[asyncio.Task[None]] = []
 
     _controls: list[AioMysqlExecutor] = []
 
@@ -157,8 +159,8 @@ class Server:
             await asyncio.sleep(0.02)
         for session in list(self.state.sessions):
             session._close(abort_upstream=True)
-        if self._gc_task is not None:
-            self._gc_task.cancel()
+        for task in self._tasks:
+            task.cancel()
         if self.state.background:  # connection accounting of the sessions just closed
             await asyncio.wait(self.state.background, timeout=5)
         if self._server is not None:

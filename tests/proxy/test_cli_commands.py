@@ -281,3 +281,37 @@ def test_branch_shared_by_two_proxies(
         cur.execute(f"SELECT v FROM {base_table} ORDER BY id")
         assert [r[0] for r in cur.fetchall()] == ["a", "b"]
     direct.close()
+
+
+def test_open_sessions_see_a_table_another_session_or_replica_made_dirty(
+    make_proxy,
+    upstream: Upstream,
+    base_table: str,
+    branch_name: str,  # type: ignore[no-untyped-def]
+) -> None:
+    first, second = make_proxy(), make_proxy()
+    user = f"{upstream.user}~{branch_name}"
+    writer = first.connect(user=user, autocommit=True)
+    same_proxy = first.connect(user=user, autocommit=True)
+    other_proxy = second.connect(user=user, autocommit=True)
+    for conn in (same_proxy, other_proxy):  # both attached while the table is still clean
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT v FROM {base_table} WHERE id = 1")
+            assert cur.fetchone() == ("a",)
+    with writer.cursor() as cur:
+        cur.execute(f"UPDATE {base_table} SET v = 'new' WHERE id = 1")
+    with same_proxy.cursor() as cur:  # same proxy: at once
+        cur.execute(f"SELECT v FROM {base_table} WHERE id = 1")
+        assert cur.fetchone() == ("new",)
+    deadline = time.monotonic() + 5
+    seen = None
+    while time.monotonic() < deadline:  # another replica: within its catalog poll interval
+        with other_proxy.cursor() as cur:
+            cur.execute(f"SELECT v FROM {base_table} WHERE id = 1")
+            seen = cur.fetchone()
+        if seen == ("new",):
+            break
+        time.sleep(0.05)
+    assert seen == ("new",)
+    for conn in (writer, same_proxy, other_proxy):
+        conn.close()
