@@ -37,6 +37,8 @@ class LoadResult:
     mean_us: float
     errors: int
     first_error: str
+    #: q/s of each measured slice in run order; slice i of every target ran back to back.
+    slice_qps: tuple[float, ...] = ()
 
 
 def _cache_dir() -> Path:
@@ -131,5 +133,6 @@ def run(
             mean_us=float(fig["mean_us"]),
             errors=int(fig["errors"]),
             first_error=str(fig.get("first_error", "")),
+            slice_qps=tuple(float(x) for x in fig.get("slice_qps") or ()),
         )
     return results

@@ -28,6 +28,7 @@ from branchdb.bench.sysbench import SysbenchResult
 from branchdb.bench.target import Target, default_upstream_url
 
 DIRECT = "direct"
+CONTROL = "direct-again"
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Settings:
     ps_modes: list[str]
     out: Path | None
     drop_schema: bool
+    control: bool
     proxy_cmd: list[str] | None
     proxy_args: list[str]
 
@@ -80,7 +82,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--duration",
         type=float,
         default=None,
-        help="measured seconds per target per cell (default 8, quick 2)",
+        help="measured seconds per target per cell (default 6, quick 2)",
     )
     p.add_argument(
         "--slice",
@@ -108,6 +110,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quick", action="store_true", help="~1 minute smoke run")
     p.add_argument(
+        "--no-control",
+        action="store_true",
+        help="skip the direct-again control target (measures the noise of the run itself)",
+    )
+    p.add_argument(
         "--out",
         default="bench/results/passthrough.md",
         help="markdown file to write ('-' = print only)",
@@ -127,7 +134,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def settings_from(ns: argparse.Namespace) -> Settings:
     quick = bool(ns.quick)
-    duration = ns.duration if ns.duration is not None else (2.0 if quick else 8.0)
+    duration = ns.duration if ns.duration is not None else (2.0 if quick else 6.0)
     slice_s = ns.slice if ns.slice is not None else (0.5 if quick else 1.0)
     slice_s = min(slice_s, duration)
     sb_time = ns.sysbench_time if ns.sysbench_time is not None else (2 if quick else 14)
@@ -149,6 +156,7 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         ps_modes=[m for m in str(ns.ps_modes).split(",") if m],
         out=None if ns.out == "-" else Path(ns.out),
         drop_schema=bool(ns.drop_schema),
+        control=not ns.no_control,
         proxy_cmd=shlex.split(ns.proxy_cmd) if ns.proxy_cmd else None,
         proxy_args=list(ns.proxy_arg),
     )
@@ -190,12 +198,15 @@ def run(s: Settings) -> Outcome:
             out = Outcome(label=label)
             proxy = pp
             targets = {DIRECT: s.upstream, label: other}
+            cell_targets = dict(targets)
+            if s.control:
+                cell_targets[CONTROL] = s.upstream
             rounds = max(1, round(s.duration / s.slice_s))
             for mode in ("point", "range"):
                 for conns in s.conns:
                     cpu0 = pp.cpu_seconds() if pp else math.nan
                     res = loadgen.run(
-                        targets,
+                        cell_targets,
                         mode=mode,
                         table=f"{s.schema}.{dataset.TABLE}",
                         rows=s.rows,
@@ -272,6 +283,17 @@ def run(s: Settings) -> Outcome:
                 dataset.drop_schema(s.upstream, s.sysbench_schema)
 
 
+def _control(c: Cell) -> str:
+    ctl = c.results.get(CONTROL)
+    if ctl is None:
+        return "n/a"
+    d = c.results[DIRECT]
+    return (
+        f"{report.ratio_str(report.ratio(ctl.qps, d.qps))} / "
+        f"{report.ratio_str(report.ratio(ctl.p50_us, d.p50_us))}"
+    )
+
+
 def render(out: Outcome) -> str:
     b = out.label
     rows: list[list[str]] = []
@@ -285,6 +307,7 @@ def render(out: Outcome) -> str:
                 report.num(d.qps),
                 report.num(p.qps),
                 report.ratio_str(report.ratio(p.qps, d.qps)),
+                report.paired_spread(d.slice_qps, p.slice_qps),
                 report.num(d.p50_us),
                 report.num(p.p50_us),
                 report.ratio_str(report.ratio(p.p50_us, d.p50_us)),
@@ -292,6 +315,7 @@ def render(out: Outcome) -> str:
                 report.num(p.p99_us),
                 report.ratio_str(report.ratio(p.p99_us, d.p99_us)),
                 report.num(c.proxy_cpu_us, 1),
+                _control(c),
             ]
         )
     parts = [
@@ -311,6 +335,7 @@ def render(out: Outcome) -> str:
                 "direct q/s",
                 f"{b} q/s",
                 f"q/s ratio {b}÷direct",
+                "paired slices: q/s ratio median (min..max)",
                 "direct p50 µs",
                 f"{b} p50 µs",
                 "p50 ratio",
@@ -318,6 +343,7 @@ def render(out: Outcome) -> str:
                 f"{b} p99 µs",
                 "p99 ratio",
                 f"{b} CPU µs/query",
+                "control: direct-again÷direct q/s / p50",
             ],
             rows,
         ),
@@ -329,8 +355,14 @@ def render(out: Outcome) -> str:
         parts += [
             f"**Added p50 latency, point select, 1 connection: {added:.0f} µs** "
             f"({one.results[DIRECT].p50_us:.0f} → {one.results[b].p50_us:.0f} µs).",
-            "",
         ]
+        ctl = one.results.get(CONTROL)
+        if ctl is not None:
+            parts.append(
+                f"The same direct target measured again, interleaved in the same cell, differs "
+                f"by {ctl.p50_us - one.results[DIRECT].p50_us:+.0f} µs: that is the noise floor."
+            )
+        parts.append("")
     if out.sysbench:
         sb_rows: list[list[str]] = []
         for test, ps, res in out.sysbench:
@@ -376,7 +408,10 @@ def render(out: Outcome) -> str:
     parts += [
         "Ratios: throughput ratio below 1 and latency ratio above 1 mean the proxy costs. "
         f"`{b} CPU µs/query` is the proxy process's user+system CPU divided by the queries it "
-        "served in that cell (approximate: it includes warm-up).",
+        "served in that cell (approximate: it includes warm-up). `control` measures the direct "
+        "target a second time, interleaved with the others: how far it is from 1.00 is how "
+        "much of any ratio in that row is noise. `paired slices` gives the spread of the "
+        "q/s ratio over slices that ran back to back.",
         *out.notes,
         "",
     ]

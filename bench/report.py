@@ -72,3 +72,17 @@ def ratio(num_: float, den: float) -> float:
 
 def ratio_str(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.2f}"
+
+
+def paired_spread(base: Sequence[float], other: Sequence[float]) -> str:
+    """Median (min..max) of other÷base over slices that ran back to back.
+
+    A burst of outside load hits one pair of slices, not one target: the spread of the paired
+    ratios shows how much the total ratio can be trusted on a busy machine.
+    """
+    pairs = sorted(o / b for b, o in zip(base, other, strict=False) if b > 0)
+    if not pairs:
+        return "n/a"
+    mid = len(pairs) // 2
+    median = pairs[mid] if len(pairs) % 2 else (pairs[mid - 1] + pairs[mid]) / 2
+    return f"{median:.2f} ({pairs[0]:.2f}..{pairs[-1]:.2f})"

@@ -29,26 +29,28 @@ func (t *targetFlags) String() string     { return strings.Join(*t, ",") }
 func (t *targetFlags) Set(v string) error { *t = append(*t, v); return nil }
 
 type target struct {
-	name  string
-	db    *sql.DB
-	conns []*sql.Conn
-	lat   []int64 // nanoseconds, measured slices only
-	busy  time.Duration
-	count int64
-	errs  int64
-	first string
+	name   string
+	db     *sql.DB
+	conns  []*sql.Conn
+	lat    []int64 // nanoseconds, measured slices only
+	busy   time.Duration
+	slices []float64 // queries per second of each measured slice, in order
+	count  int64
+	errs   int64
+	first  string
 }
 
 type result struct {
-	Queries int64   `json:"queries"`
-	Seconds float64 `json:"seconds"`
-	QPS     float64 `json:"qps"`
-	P50us   float64 `json:"p50_us"`
-	P95us   float64 `json:"p95_us"`
-	P99us   float64 `json:"p99_us"`
-	MeanUs  float64 `json:"mean_us"`
-	Errors  int64   `json:"errors"`
-	Error   string  `json:"first_error,omitempty"`
+	Queries int64     `json:"queries"`
+	Seconds float64   `json:"seconds"`
+	QPS     float64   `json:"qps"`
+	P50us   float64   `json:"p50_us"`
+	P95us   float64   `json:"p95_us"`
+	P99us   float64   `json:"p99_us"`
+	MeanUs  float64   `json:"mean_us"`
+	Errors  int64     `json:"errors"`
+	Slices  []float64 `json:"slice_qps"`
+	Error   string    `json:"first_error,omitempty"`
 }
 
 func main() {
@@ -175,14 +177,17 @@ func main() {
 			return
 		}
 		t.busy += elapsed
+		var n int64
 		for i := range lats {
 			t.lat = append(t.lat, lats[i]...)
+			n += int64(len(lats[i]))
 			t.count += int64(len(lats[i]))
 			t.errs += errs[i]
 			if t.first == "" {
 				t.first = firsts[i]
 			}
 		}
+		t.slices = append(t.slices, float64(n)/elapsed.Seconds())
 	}
 
 	for _, t := range ts {
@@ -205,7 +210,10 @@ func main() {
 		}
 		t.db.Close()
 		sort.Slice(t.lat, func(a, b int) bool { return t.lat[a] < t.lat[b] })
-		res := result{Queries: t.count, Seconds: t.busy.Seconds(), Errors: t.errs, Error: t.first}
+		res := result{
+			Queries: t.count, Seconds: t.busy.Seconds(), Errors: t.errs, Error: t.first,
+			Slices: t.slices,
+		}
 		if t.busy > 0 {
 			res.QPS = float64(t.count) / t.busy.Seconds()
 		}
