@@ -13,6 +13,7 @@ import contextlib
 import logging
 import socket
 from collections import deque
+from collections.abc import Coroutine
 from enum import Enum, auto
 from typing import TYPE_CHECKING, cast
 
@@ -38,6 +39,7 @@ from branchdb.proxy.handshake import (
     parse_greeting,
     parse_handshake_response,
 )
+from branchdb.proxy.prepared import STMT_COMMANDS, PreparedStatements, is_sql_level
 from branchdb.proxy.response import Reply, ResponseScanner, reply_for
 from branchdb.proxy.wire import ProtocolError
 from branchdb.sqlrewrite.classify import Kind, classify
@@ -160,6 +162,7 @@ class ClientSession(asyncio.Protocol):
         self.capture: Capture | None = None
         self._branch_task: asyncio.Task[BranchInfo] | None = None
         self._engine_task: asyncio.Task[None] | None = None
+        self.statements: PreparedStatements | None = None  # branch sessions' COM_STMT_* state
 
     # --- client side -------------------------------------------------------------------------
 
@@ -392,7 +395,14 @@ class ClientSession(asyncio.Protocol):
                 reply_seq,
             )
             return
+        if command in (Command.CHANGE_USER, Command.RESET_CONNECTION):
+            self.statements = None  # the server deallocates every prepared statement
         if self.branch_info is not None:
+            if command in STMT_COMMANDS or (command == Command.QUERY and is_sql_level(payload)):
+                if self.statements is None:
+                    self.statements = PreparedStatements(self)
+                self.statements.dispatch(packet)
+                return
             if command == Command.QUERY and self._needs_engine(payload):
                 self.state = State.BUSY
                 self._engine_task = asyncio.get_running_loop().create_task(
@@ -454,6 +464,33 @@ class ClientSession(asyncio.Protocol):
             )
         finally:
             self._engine_task = None
+
+    def run_branch_task(self, packet: Packet, work: Coroutine[None, None, None]) -> None:
+        """Answer this command from a task (engine or prepared-statement work): BUSY until done."""
+        self.state = State.BUSY
+        self._engine_task = asyncio.get_running_loop().create_task(self._guarded(packet, work))
+
+    async def _guarded(self, packet: Packet, work: Coroutine[None, None, None]) -> None:
+        try:
+            await work
+        except Exception as exc:  # a bug must not kill the proxy: answer and close this client
+            logs.event(
+                log, logging.ERROR, "engine_failed", session=self.session_id, error=repr(exc)
+            )
+            self.capture = None
+            self._refuse(
+                BranchDBError(ER.UNKNOWN_ERROR, f"branchdb: internal error: {exc!r}"),
+                seq=packet.last_seq + 1,
+            )
+        finally:
+            self._engine_task = None
+
+    def relay_now(self, raw: bytes, reply: Reply) -> None:
+        """Forward a command and relay its reply (NONE: no reply, the session stays READY)."""
+        self._send_upstream(raw)
+        if reply is not Reply.NONE:
+            self.state = State.BUSY
+            self.scanner.start(reply)
 
     def relay_command(self, raw: bytes, reply: Reply = Reply.RESULT) -> None:
         """Send a command upstream and relay its reply to the client (the session is BUSY)."""

@@ -1,0 +1,556 @@
+"""Server-side prepared statements (COM_STMT_*) of a branch session.
+
+Every statement a client prepares on a branch gets an entry here, under the id the client sees:
+
+- *relayed*: the upstream prepared it (a clean read as written, or the engine's rewrite of a read
+  of changed tables, which keeps the `?` placeholders in order). EXECUTE/FETCH/RESET/CLOSE/
+  SEND_LONG_DATA are forwarded with the upstream id in place of the client's, the reply relayed
+  unchanged, so the server encodes binary rows itself. The entry remembers the branch's `watch`
+  set it was planned under; when that changes (a table became dirty, DDL on the branch), the
+  next EXECUTE plans the statement again and re-prepares it upstream if the SQL changed.
+- *emulated*: writes, DDL and anything the engine must run with concrete values. The proxy makes
+  the PREPARE_OK reply itself (after letting the upstream check the syntax), and on EXECUTE turns
+  the binary parameters into SQL literals and runs the text through the engine like a COM_QUERY.
+
+The client id of a statement the upstream prepared is the upstream's own id (unique for the
+connection's lifetime), so the common case forwards packets untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from branchdb.cow.executor import QueryResult, UpstreamError
+from branchdb.cow.outcome import (
+    ErrorReply,
+    OkReply,
+    Outcome,
+    Passthrough,
+    RelayQuery,
+    ResultReply,
+    StatementContext,
+)
+from branchdb.proxy import binary
+from branchdb.proxy.capture import Capture, SessionExecutor
+from branchdb.proxy.constants import Capability, Command, ServerStatus
+from branchdb.proxy.framing import Packet, PacketReader, encode_packet, packets_after
+from branchdb.proxy.response import Reply
+from branchdb.proxy.wire import ErrPacket, make_err, parse_err
+from branchdb.sqlrewrite.classify import Kind, classify
+
+if TYPE_CHECKING:
+    from branchdb.cow.catalog import BranchInfo
+    from branchdb.proxy.session import ClientSession
+
+STMT_COMMANDS = frozenset(
+    {
+        Command.STMT_PREPARE,
+        Command.STMT_EXECUTE,
+        Command.STMT_FETCH,
+        Command.STMT_SEND_LONG_DATA,
+        Command.STMT_RESET,
+        Command.STMT_CLOSE,
+    }
+)
+
+#: Statement kinds whose plan never runs anything: the upstream can prepare the planned SQL.
+_PLANNABLE = frozenset({Kind.READ, Kind.LOCKING_READ, Kind.SESSION})
+#: Upstream prepare errors a real copy would give too (syntax, statement not preparable).
+_PREPARE_ERRORS = frozenset({1064, 1295, 1149})
+_UNKNOWN_STMT = 1243
+_NO_CURSOR = 1421
+#: Ids for emulated statements the upstream could not prepare: far above any upstream id.
+_EMULATED_IDS = 0x7F000000
+
+
+@dataclass
+class Statement:
+    client_id: int
+    sql: str  # the client's text
+    db: str | None  # current database when prepared: names resolve there, as on the server
+    params: int
+    columns: int
+    emulated: bool
+    upstream_id: int = 0  # relayed only
+    upstream_sql: str = ""
+    watch: frozenset[str] | None = None  # branch.watch the plan was made under
+    types: bytes | None = None  # last parameter types the client bound
+    upstream_typed: bool = False  # the upstream statement has seen `types`
+    long_data: dict[int, bytes] = field(default_factory=dict)
+
+
+class PreparedStatements:
+    """The prepared statements of one branch session and the COM_STMT_* flow over them."""
+
+    def __init__(self, session: ClientSession) -> None:
+        self.session = session
+        self.statements: dict[int, Statement] = {}
+        self.sql_level: dict[str, str] = {}  # PREPARE name FROM ... (lower-case names)
+        self._ids = itertools.count(_EMULATED_IDS)
+
+    # --- dispatch (synchronous: decide, relay now or start a task) ------------------------
+
+    def dispatch(self, packet: Packet) -> None:
+        command = packet.payload[0]
+        s = self.session
+        if command == Command.QUERY:
+            s.run_branch_task(packet, self._sql_level(packet))
+            return
+        if command == Command.STMT_PREPARE:
+            s.run_branch_task(packet, self._prepare(packet))
+            return
+        stmt = self.statements.get(binary.statement_id_of(packet.payload))
+        if command == Command.STMT_CLOSE:
+            if stmt is not None:
+                del self.statements[stmt.client_id]
+                if not stmt.emulated:
+                    self._close_upstream(stmt.upstream_id)
+            return
+        if command == Command.STMT_SEND_LONG_DATA:
+            if stmt is not None and stmt.emulated:
+                param = int.from_bytes(packet.payload[5:7], "little")
+                stmt.long_data[param] = stmt.long_data.get(param, b"") + packet.payload[7:]
+            elif stmt is not None:
+                s.send_upstream(_with_id(packet, stmt.upstream_id))
+            return
+        if stmt is None:
+            name = {
+                Command.STMT_EXECUTE: "mysqld_stmt_execute",
+                Command.STMT_FETCH: "mysqld_stmt_fetch",
+                Command.STMT_RESET: "mysqld_stmt_reset",
+            }[Command(command)]
+            sid = binary.statement_id_of(packet.payload)
+            self._finish(
+                packet,
+                [
+                    ErrPacket(
+                        _UNKNOWN_STMT,
+                        "HY000",
+                        f"Unknown prepared statement handler ({sid}) given to {name}",
+                    )
+                ],
+            )
+            return
+        if command == Command.STMT_RESET:
+            stmt.long_data.clear()
+            if stmt.emulated:
+                self._finish(packet, [self._ok()])
+            else:
+                s.relay_now(_with_id(packet, stmt.upstream_id), Reply.SIMPLE)
+            return
+        if command == Command.STMT_FETCH:
+            if stmt.emulated:
+                self._finish(
+                    packet,
+                    [
+                        ErrPacket(
+                            _NO_CURSOR,
+                            "HY000",
+                            f"The statement ({stmt.client_id}) has no open cursor.",
+                        )
+                    ],
+                )
+            else:
+                s.relay_now(_with_id(packet, stmt.upstream_id), Reply.ROWS)
+            return
+        # COM_STMT_EXECUTE
+        if stmt.emulated:
+            s.run_branch_task(packet, self._execute_emulated(stmt, packet))
+        elif stmt.watch is not self._branch().watch:
+            s.run_branch_task(packet, self._replan_and_execute(stmt, packet))
+        else:
+            self._relay_execute(stmt, packet)
+
+    def _relay_execute(self, stmt: Statement, packet: Packet) -> None:
+        payload = packet.payload
+        if stmt.params:
+            types = binary.bound_types(payload, stmt.params)
+            if types is not None:
+                stmt.types = types
+                stmt.upstream_typed = True
+            elif not stmt.upstream_typed and stmt.types is not None:
+                payload = binary.with_types(payload, stmt.params, stmt.types)
+                stmt.upstream_typed = True
+        if payload is packet.payload and stmt.upstream_id == stmt.client_id:
+            raw = packet.raw
+        else:
+            raw = encode_packet(binary.with_statement_id(payload, stmt.upstream_id), packet.seq)
+        self.session.relay_now(raw, Reply.RESULT)
+
+    # --- PREPARE ------------------------------------------------------------------------------
+
+    async def _prepare(self, packet: Packet) -> None:
+        sql = packet.payload[1:].decode("utf-8", "surrogateescape")
+        db = self.session.database
+        statements = classify(sql)
+        if len(statements) == 1 and statements[0].kind not in _PLANNABLE:
+            await self._prepare_emulated(packet, sql, db)
+            return
+        target = sql
+        if len(statements) == 1:
+            watch = self._branch().watch
+            outcome = await self._plan(sql, db)
+            if isinstance(outcome, ErrorReply):
+                self._finish(packet, [ErrPacket(outcome.errno, outcome.sqlstate, outcome.message)])
+                return
+            if isinstance(outcome, RelayQuery):
+                target = outcome.sql
+            elif not isinstance(outcome, Passthrough):  # the plan ran something: emulate
+                await self._prepare_emulated(packet, sql, db)
+                return
+        else:
+            watch = None
+        reply = await self._upstream_prepare(target)
+        if reply[0][:1] != b"\x00":
+            self._finish(packet, reply)
+            return
+        ok = binary.parse_prepare_ok(reply[0])
+        stmt = Statement(
+            client_id=ok.statement_id,
+            sql=sql,
+            db=db,
+            params=ok.params,
+            columns=ok.columns,
+            emulated=False,
+            upstream_id=ok.statement_id,
+            upstream_sql=target,
+            watch=watch,
+        )
+        if target != sql and len(binary.placeholder_positions(target)) != len(
+            binary.placeholder_positions(sql)
+        ):
+            # The rewrite moved placeholders: run it with values instead (rows re-encoded here).
+            self._close_upstream(ok.statement_id)
+            stmt.emulated = True
+            stmt.params = len(binary.placeholder_positions(sql))
+            stmt.client_id = next(self._ids)
+            params = binary.fabricated_params(stmt.params)
+            columns = _split_defs(reply, ok, self.session.capabilities)[1]
+            reply = self._prepare_ok(stmt, params, columns, ok.warnings)
+        self.statements[stmt.client_id] = stmt
+        self._finish(packet, reply)
+
+    async def _prepare_emulated(self, packet: Packet, sql: str, db: str | None) -> None:
+        """A statement the engine runs with values: the upstream only checks its syntax."""
+        reply = await self._upstream_prepare(sql)
+        caps = self.session.capabilities
+        if reply[0][:1] == b"\xff":
+            err = parse_err(reply[0])
+            if err.errno in _PREPARE_ERRORS:
+                self._finish(packet, reply)
+                return
+            # The base differs from the branch (a table or column only the branch has).
+            count = len(binary.placeholder_positions(sql))
+            stmt = Statement(next(self._ids), sql, db, count, 0, emulated=True)
+            params, columns = binary.fabricated_params(count), list[bytes]()
+            warnings = 0
+        else:
+            ok = binary.parse_prepare_ok(reply[0])
+            self._close_upstream(ok.statement_id)
+            stmt = Statement(ok.statement_id, sql, db, ok.params, ok.columns, emulated=True)
+            params, columns = _split_defs(reply, ok, caps)
+            warnings = ok.warnings
+        self.statements[stmt.client_id] = stmt
+        self._finish(packet, self._prepare_ok(stmt, params, columns, warnings))
+
+    def _prepare_ok(
+        self, stmt: Statement, params: list[bytes], columns: list[bytes], warnings: int
+    ) -> list[bytes]:
+        ok = binary.PrepareOk(stmt.client_id, len(columns), stmt.params, warnings)
+        return binary.prepare_reply(
+            ok, params, columns, self.session.capabilities, self.session.server_status
+        )
+
+    # --- EXECUTE ------------------------------------------------------------------------------
+
+    async def _replan_and_execute(self, stmt: Statement, packet: Packet) -> None:
+        """The branch changed since this statement was planned: plan again, then execute."""
+        watch = self._branch().watch
+        outcome = await self._plan(stmt.sql, stmt.db)
+        if isinstance(outcome, ErrorReply):
+            self._finish(packet, [ErrPacket(outcome.errno, outcome.sqlstate, outcome.message)])
+            return
+        if isinstance(outcome, RelayQuery):
+            target = outcome.sql
+        elif isinstance(outcome, Passthrough):
+            target = stmt.sql
+        else:
+            stmt.emulated = True
+            await self._execute_emulated(stmt, packet)
+            return
+        if target != stmt.upstream_sql:
+            if len(binary.placeholder_positions(target)) != stmt.params:
+                self._close_upstream(stmt.upstream_id)
+                stmt.emulated = True
+                await self._execute_emulated(stmt, packet)
+                return
+            reply = await self._upstream_prepare(target)
+            if reply[0][:1] != b"\x00":
+                self._finish(packet, reply)
+                return
+            self._close_upstream(stmt.upstream_id)
+            stmt.upstream_id = binary.parse_prepare_ok(reply[0]).statement_id
+            stmt.upstream_sql = target
+            stmt.upstream_typed = False
+        stmt.watch = watch
+        self._relay_execute(stmt, packet)
+
+    async def _execute_emulated(self, stmt: Statement, packet: Packet) -> None:
+        request = binary.decode_execute(packet.payload, stmt.params, stmt.types, stmt.long_data)
+        if request.types is not None:
+            stmt.types = request.types
+        stmt.long_data.clear()
+        types = stmt.types or bytes(2 * stmt.params)
+        nbe = bool(self.session.server_status & ServerStatus.NO_BACKSLASH_ESCAPES)
+        literals = [binary.sql_literal(v, types[2 * i], nbe) for i, v in enumerate(request.values)]
+        await self._run_text(packet, binary.substitute(stmt.sql, literals), stmt.db, binary=True)
+
+    async def _run_text(self, packet: Packet, sql: str, db: str | None, *, binary: bool) -> None:
+        """Run one statement with concrete values through the engine and answer the client."""
+        s = self.session
+        executor = SessionExecutor(s)
+        outcome = await self._plan(sql, db, executor)
+        try:
+            result = await _result_of(outcome, sql, executor)
+        except UpstreamError as e:
+            self._finish(packet, [ErrPacket(e.errno, e.sqlstate, e.message)])
+            return
+        if result is None:
+            assert isinstance(outcome, ErrorReply)
+            self._finish(packet, [ErrPacket(outcome.errno, outcome.sqlstate, outcome.message)])
+            return
+        if result.status:
+            s.server_status = result.status
+        status = s.server_status & ~ServerStatus.MORE_RESULTS_EXISTS
+        encode = _encode_binary if binary else _encode_text
+        self._finish(packet, encode(result, s.capabilities, status))
+
+    # --- SQL-level PREPARE / EXECUTE / DEALLOCATE ------------------------------------------
+
+    async def _sql_level(self, packet: Packet) -> None:
+        sql = packet.payload[1:].decode("utf-8", "surrogateescape")
+        if m := _PREPARE_RE.match(sql):
+            source = await self._select_values(m["source"])
+            if isinstance(source, ErrPacket):
+                self._finish(packet, [source])
+                return
+            value = source.rows[0][0] if source.rows else None
+            text = (value or b"").decode("utf-8", "surrogateescape")
+            check = await self._upstream_prepare(text)
+            if check[0][:1] == b"\xff":
+                if parse_err(check[0]).errno in _PREPARE_ERRORS:
+                    self._finish(packet, check)
+                    return
+            else:
+                self._close_upstream(binary.parse_prepare_ok(check[0]).statement_id)
+            self.sql_level[_name(m["name"])] = text
+            self._finish(packet, [self._ok(info=b"Statement prepared")])
+            return
+        if m := _DEALLOCATE_RE.match(sql):
+            if self.sql_level.pop(_name(m["name"]), None) is None:
+                self._finish(packet, [_unknown_name(m["name"], "DEALLOCATE PREPARE")])
+                return
+            self._finish(packet, [self._ok()])
+            return
+        m = _EXECUTE_RE.match(sql)
+        if m is None:
+            self._finish(
+                packet, [ErrPacket(1064, "42000", f"branchdb: cannot parse {sql.strip()[:60]!r}")]
+            )
+            return
+        found = self.sql_level.get(_name(m["name"]))
+        if found is None:
+            self._finish(packet, [_unknown_name(m["name"], "EXECUTE")])
+            return
+        text = found
+        literals: list[str] = []
+        if m["using"]:
+            values = await self._select_values(m["using"])
+            if isinstance(values, ErrPacket):
+                self._finish(packet, [values])
+                return
+            nbe = bool(self.session.server_status & ServerStatus.NO_BACKSLASH_ESCAPES)
+            row = values.rows[0]
+            literals = [_text_literal(c, v, nbe) for c, v in zip(values.columns, row, strict=True)]
+        if len(literals) != len(binary.placeholder_positions(text)):
+            self._finish(packet, [ErrPacket(1210, "HY000", "Incorrect arguments to EXECUTE")])
+            return
+        await self._run_text(
+            packet, binary.substitute(text, literals), self.session.database, binary=False
+        )
+
+    async def _select_values(self, exprs: str) -> QueryResult | ErrPacket:
+        try:
+            return await SessionExecutor(self.session).query(f"SELECT {exprs}")
+        except UpstreamError as e:
+            return ErrPacket(e.errno, e.sqlstate, e.message)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _branch(self) -> BranchInfo:
+        info = self.session.branch_info
+        assert info is not None
+        return info
+
+    async def _plan(
+        self, sql: str, db: str | None, executor: SessionExecutor | None = None
+    ) -> Outcome:
+        s = self.session
+        engine = s.server.engine
+        assert engine is not None
+        status = s.server_status
+        ctx = StatementContext(
+            branch=self._branch(),
+            current_db=db,
+            sql=sql,
+            in_transaction=bool(status & ServerStatus.IN_TRANS),
+            autocommit=bool(status & ServerStatus.AUTOCOMMIT),
+            found_rows=bool(s.capabilities & Capability.FOUND_ROWS),
+        )
+        return await engine.plan_and_run(ctx, executor or SessionExecutor(s))
+
+    async def _upstream_prepare(self, sql: str) -> list[bytes]:
+        """COM_STMT_PREPARE on the client's upstream connection; the reply's payloads."""
+        payload = bytes((Command.STMT_PREPARE,)) + sql.encode("utf-8", "surrogateescape")
+        return await roundtrip(self.session, payload, Reply.PREPARE)
+
+    def _close_upstream(self, upstream_id: int) -> None:
+        payload = bytes((Command.STMT_CLOSE,)) + upstream_id.to_bytes(4, "little")
+        self.session.send_upstream(encode_packet(payload, 0))
+
+    def _ok(self, info: bytes = b"") -> bytes:
+        from branchdb.proxy.wire import OkPacket, make_ok
+
+        ok = OkPacket(0, 0, self.session.server_status, 0, info)
+        return make_ok(ok, self.session.capabilities)
+
+    def _finish(self, packet: Packet, payloads: Sequence[bytes | ErrPacket]) -> None:
+        caps = self.session.capabilities
+        done = [make_err(p, caps) if isinstance(p, ErrPacket) else p for p in payloads]
+        self.session.finish_with(packets_after(packet.last_seq + 1, done))
+
+
+async def roundtrip(session: ClientSession, payload: bytes, reply: Reply) -> list[bytes]:
+    """Send one command on the session's upstream connection and capture its whole reply."""
+    if session.capture is not None:
+        raise RuntimeError("another statement is already captured on this session")
+    future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    session.capture = Capture(future)
+    session.scanner.start(reply)
+    session.send_upstream(encode_packet(payload, 0))
+    try:
+        raw = await future
+    finally:
+        session.capture = None
+    reader = PacketReader()
+    reader.feed(raw)
+    out: list[bytes] = []
+    while (p := reader.next_packet()) is not None:
+        out.append(p.payload)
+    return out
+
+
+async def _result_of(outcome: Outcome, sql: str, executor: SessionExecutor) -> QueryResult | None:
+    if isinstance(outcome, ErrorReply):
+        return None
+    if isinstance(outcome, Passthrough):
+        return await executor.query(sql)
+    if isinstance(outcome, RelayQuery):
+        return await executor.query(outcome.sql)
+    if isinstance(outcome, ResultReply):
+        return outcome.result
+    assert isinstance(outcome, OkReply)
+    return QueryResult(
+        affected_rows=outcome.affected_rows,
+        insert_id=outcome.insert_id,
+        warnings=outcome.warnings,
+        info=outcome.info,
+    )
+
+
+def _encode_binary(result: QueryResult, caps: int, status: int) -> list[bytes]:
+    return binary.encode_binary_result(result, caps, status)
+
+
+def _encode_text(result: QueryResult, caps: int, status: int) -> list[bytes]:
+    from branchdb.proxy.resultset import encode_result
+
+    return encode_result(result, caps, status)
+
+
+def _split_defs(
+    reply: list[bytes], ok: binary.PrepareOk, caps: int
+) -> tuple[list[bytes], list[bytes]]:
+    """The parameter and column definition payloads of an upstream PREPARE_OK reply."""
+    eof = 0 if caps & Capability.DEPRECATE_EOF else 1
+    params = reply[1 : 1 + ok.params]
+    start = 1 + ok.params + (eof if ok.params else 0)
+    return params, reply[start : start + ok.columns]
+
+
+def _with_id(packet: Packet, upstream_id: int) -> bytes:
+    if binary.statement_id_of(packet.payload) == upstream_id:
+        return packet.raw
+    return encode_packet(binary.with_statement_id(packet.payload, upstream_id), packet.seq)
+
+
+def _unknown_name(name: str, where: str) -> ErrPacket:
+    return ErrPacket(
+        _UNKNOWN_STMT,
+        "HY000",
+        f"Unknown prepared statement handler ({_name(name)}) given to {where}",
+    )
+
+
+def _name(raw: str) -> str:
+    raw = raw.strip()
+    if raw.startswith("`") and raw.endswith("`"):
+        raw = raw[1:-1].replace("``", "`")
+    return raw.lower()
+
+
+_IDENT = r"(?P<name>`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
+_PREPARE_RE = re.compile(
+    rf"\s*PREPARE\s+{_IDENT}\s+FROM\s+(?P<source>.+?)[\s;]*\Z", re.IGNORECASE | re.DOTALL
+)
+_EXECUTE_RE = re.compile(
+    rf"\s*EXECUTE\s+{_IDENT}(?:\s+USING\s+(?P<using>.+?))?[\s;]*\Z", re.IGNORECASE | re.DOTALL
+)
+_DEALLOCATE_RE = re.compile(
+    rf"\s*(?:DEALLOCATE|DROP)\s+PREPARE\s+{_IDENT}[\s;]*\Z", re.IGNORECASE | re.DOTALL
+)
+_SQL_LEVEL_RE = re.compile(r"\s*(?:PREPARE|EXECUTE|DEALLOCATE|DROP\s+PREPARE)\s", re.IGNORECASE)
+
+
+def is_sql_level(payload: bytes) -> bool:
+    """True for a COM_QUERY that is one SQL-level PREPARE, EXECUTE or DEALLOCATE PREPARE."""
+    head = payload[1:200].decode("utf-8", "replace")
+    if not _SQL_LEVEL_RE.match(head):
+        return False
+    sql = payload[1:].decode("utf-8", "surrogateescape")
+    return len([s for s in classify(sql) if s.text.strip()]) == 1
+
+
+_NUMERIC = frozenset({0, 1, 2, 3, 4, 5, 8, 9, 13, 246})
+
+
+def _text_literal(col: object, value: bytes | None, nbe: bool) -> str:
+    """A literal for one value of `SELECT @a, ...` (a user variable or expression)."""
+    from branchdb.cow.executor import Column
+
+    assert isinstance(col, Column)
+    if value is None:
+        return "NULL"
+    if col.type_code in _NUMERIC:
+        text = value.decode("ascii")
+        if col.type_code in (4, 5) and "e" not in text.lower():
+            text += "e0"
+        return text
+    if col.charset == 63:
+        return "X'" + value.hex() + "'" if value else "''"
+    return binary.quote_bytes(value, nbe)
