@@ -263,6 +263,7 @@ def run(s: Settings) -> Outcome:
                     ("go", loadgen.go_version()),
                     ("sysbench", sysbench.version()),
                     ("load average (1 min) before / after", f"{load_before} / {_loadavg()}"),
+                    ("branchdb revision", report.source_revision()),
                     ("upstream", s.upstream.url),
                     (label, shlex.join(pp.command) if pp else str(s.other_url)),
                     (

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import os
 import platform
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,6 +47,27 @@ def machine_facts(
         ("python", platform.python_version()),
         *extra,
     ]
+
+
+def source_revision() -> str:
+    """The commit the proxy code came from, and whether proxy/ had uncommitted edits."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "proxy"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{head} (proxy/ has uncommitted changes)" if dirty else head
 
 
 def facts_list(facts: Sequence[tuple[str, str]]) -> str:
