@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pymysql
+
 from branchdb.bench import dataset, loadgen, report
 from branchdb.bench.target import Target, default_upstream_url
 

@@ -11,6 +11,7 @@ import random
 import string
 
 import pymysql
+
 from branchdb.bench.target import Target
 
 TABLE = "sbtest"

@@ -23,6 +23,7 @@ from typing import Any
 import aiomysql
 import asyncmy
 import uvloop
+
 from branchdb.bench import dataset, report
 from branchdb.bench.target import Target, default_upstream_url
 

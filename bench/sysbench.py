@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 
 import pymysql
+
 from branchdb.bench.target import Target
 
 DEFAULT_SCHEMA = "bench_sysbench"
