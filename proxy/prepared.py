@@ -3,11 +3,16 @@
 Every statement a client prepares on a branch gets an entry here, under the id the client sees:
 
 - *relayed*: the upstream prepared it (a clean read as written, or the engine's rewrite of a read
-  of changed tables, which keeps the `?` placeholders in order). EXECUTE/FETCH/RESET/CLOSE/
-  SEND_LONG_DATA are forwarded with the upstream id in place of the client's, the reply relayed
-  unchanged, so the server encodes binary rows itself. The entry remembers the branch's `watch`
-  set it was planned under; when that changes (a table became dirty, DDL on the branch), the
-  next EXECUTE plans the statement again and re-prepares it upstream if the SQL changed.
+  of changed tables without parameters). EXECUTE/FETCH/RESET/CLOSE/SEND_LONG_DATA are forwarded
+  with the upstream id in place of the client's, the reply relayed unchanged, so the server
+  encodes binary rows itself. The entry remembers the branch's `watch` set it was planned under;
+  when that changes (a table became dirty, DDL on the branch), the next EXECUTE plans the
+  statement again and re-prepares it upstream if the SQL changed.
+- *inline*: the engine's rewrite of a read of changed tables, with parameters (the rewrite keeps
+  the `?` in order). MariaDB does not push a `?` into the merged read's UNION (a point select
+  scans the table: 8 ms instead of 0.3 ms on 10k rows), so each EXECUTE prepares the rewrite
+  with the values inlined as literals, executes it (a cursor if the client asked for one) and
+  relays the server's binary reply unchanged.
 - *emulated*: writes, DDL and anything the engine must run with concrete values. The proxy makes
   the PREPARE_OK reply itself (after letting the upstream check the syntax), and on EXECUTE turns
   the binary parameters into SQL literals and runs the text through the engine like a COM_QUERY.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -76,8 +82,12 @@ class Statement:
     params: int
     columns: int
     emulated: bool
-    upstream_id: int = 0  # relayed only
+    upstream_id: int = 0  # relayed: the long-lived upstream statement (0: none)
     upstream_sql: str = ""
+    #: The rewrite of a read with parameters: each execute prepares it with the values inlined,
+    #: so the server can push them into the merged read (it does not push `?` into a UNION).
+    inline: bool = False
+    cursor_id: int = 0  # an inline execute's upstream statement left open for COM_STMT_FETCH
     watch: frozenset[str] | None = None  # branch.watch the plan was made under
     types: bytes | None = None  # last parameter types the client bound
     upstream_typed: bool = False  # the upstream statement has seen `types`
@@ -108,11 +118,12 @@ class PreparedStatements:
         if command == Command.STMT_CLOSE:
             if stmt is not None:
                 del self.statements[stmt.client_id]
-                if not stmt.emulated:
-                    self._close_upstream(stmt.upstream_id)
+                for upstream_id in (stmt.upstream_id, stmt.cursor_id):
+                    if upstream_id:
+                        self._close_upstream(upstream_id)
             return
         if command == Command.STMT_SEND_LONG_DATA:
-            if stmt is not None and stmt.emulated:
+            if stmt is not None and (stmt.emulated or stmt.inline):
                 param = int.from_bytes(packet.payload[5:7], "little")
                 stmt.long_data[param] = stmt.long_data.get(param, b"") + packet.payload[7:]
             elif stmt is not None:
@@ -138,13 +149,16 @@ class PreparedStatements:
             return
         if command == Command.STMT_RESET:
             stmt.long_data.clear()
-            if stmt.emulated:
+            if stmt.emulated or stmt.inline:
+                self._drop_cursor(stmt)
                 self._finish(packet, [self._ok()])
             else:
                 s.relay_now(_with_id(packet, stmt.upstream_id), Reply.SIMPLE)
             return
         if command == Command.STMT_FETCH:
-            if stmt.emulated:
+            if stmt.cursor_id:
+                s.relay_now(_with_id(packet, stmt.cursor_id), Reply.ROWS)
+            elif stmt.emulated or stmt.inline:
                 self._finish(
                     packet,
                     [
@@ -163,6 +177,8 @@ class PreparedStatements:
             s.run_branch_task(packet, self._execute_emulated(stmt, packet))
         elif stmt.watch is not self._branch().watch:
             s.run_branch_task(packet, self._replan_and_execute(stmt, packet))
+        elif stmt.inline:
+            s.run_branch_task(packet, self._execute_inline(stmt, packet))
         else:
             self._relay_execute(stmt, packet)
 
@@ -232,6 +248,10 @@ class PreparedStatements:
             params = binary.fabricated_params(stmt.params)
             columns = _split_defs(reply, ok, self.session.capabilities)[1]
             reply = self._prepare_ok(stmt, params, columns, ok.warnings)
+        elif target != sql and ok.params:
+            self._close_upstream(ok.statement_id)
+            stmt.upstream_id = 0
+            stmt.inline = True
         self.statements[stmt.client_id] = stmt
         self._finish(packet, reply)
 
@@ -283,31 +303,73 @@ class PreparedStatements:
             stmt.emulated = True
             await self._execute_emulated(stmt, packet)
             return
-        if target != stmt.upstream_sql:
-            if len(binary.placeholder_positions(target)) != stmt.params:
-                self._close_upstream(stmt.upstream_id)
-                stmt.emulated = True
-                await self._execute_emulated(stmt, packet)
-                return
+        if target != stmt.sql and len(binary.placeholder_positions(target)) != stmt.params:
+            self._drop_upstream(stmt)
+            stmt.emulated = True
+            await self._execute_emulated(stmt, packet)
+            return
+        if target != stmt.sql and stmt.params:
+            self._drop_upstream(stmt)
+            stmt.inline = True
+            stmt.upstream_sql = target
+            stmt.watch = watch
+            await self._execute_inline(stmt, packet)
+            return
+        if stmt.inline or target != stmt.upstream_sql:
             reply = await self._upstream_prepare(target)
             if reply[0][:1] != b"\x00":
                 self._finish(packet, reply)
                 return
-            self._close_upstream(stmt.upstream_id)
+            self._drop_upstream(stmt)
+            stmt.inline = False
             stmt.upstream_id = binary.parse_prepare_ok(reply[0]).statement_id
             stmt.upstream_sql = target
             stmt.upstream_typed = False
         stmt.watch = watch
         self._relay_execute(stmt, packet)
 
-    async def _execute_emulated(self, stmt: Statement, packet: Packet) -> None:
+    def _drop_upstream(self, stmt: Statement) -> None:
+        if stmt.upstream_id:
+            self._close_upstream(stmt.upstream_id)
+            stmt.upstream_id = 0
+        self._drop_cursor(stmt)
+
+    def _drop_cursor(self, stmt: Statement) -> None:
+        if stmt.cursor_id:
+            self._close_upstream(stmt.cursor_id)
+            stmt.cursor_id = 0
+
+    def _literals(self, stmt: Statement, packet: Packet) -> list[str]:
+        """The parameters of an EXECUTE as SQL literals (long data and bound types applied)."""
         request = binary.decode_execute(packet.payload, stmt.params, stmt.types, stmt.long_data)
         if request.types is not None:
             stmt.types = request.types
         stmt.long_data.clear()
         types = stmt.types or bytes(2 * stmt.params)
         nbe = bool(self.session.server_status & ServerStatus.NO_BACKSLASH_ESCAPES)
-        literals = [binary.sql_literal(v, types[2 * i], nbe) for i, v in enumerate(request.values)]
+        return [binary.sql_literal(v, types[2 * i], nbe) for i, v in enumerate(request.values)]
+
+    async def _execute_inline(self, stmt: Statement, packet: Packet) -> None:
+        """Prepare the rewritten read with the values in place, execute it, relay the reply."""
+        self._drop_cursor(stmt)
+        sql = binary.substitute(stmt.upstream_sql, self._literals(stmt, packet))
+        reply = await self._upstream_prepare(sql)
+        if reply[0][:1] != b"\x00":
+            self._finish(packet, reply)
+            return
+        ok = binary.parse_prepare_ok(reply[0])
+        flags = packet.payload[5]
+        execute = struct.pack("<BIBI", Command.STMT_EXECUTE, ok.statement_id, flags, 1)
+        raw = encode_packet(execute, packet.seq)
+        if flags & binary.CURSOR_TYPE_READ_ONLY:
+            stmt.cursor_id = ok.statement_id  # COM_STMT_FETCH reads from it; closed later
+        else:
+            close = struct.pack("<BI", Command.STMT_CLOSE, ok.statement_id)
+            raw += encode_packet(close, 0)  # no reply: the server runs it after the execute
+        self.session.relay_command(raw, Reply.RESULT)
+
+    async def _execute_emulated(self, stmt: Statement, packet: Packet) -> None:
+        literals = self._literals(stmt, packet)
         await self._run_text(packet, binary.substitute(stmt.sql, literals), stmt.db, binary=True)
 
     async def _run_text(self, packet: Packet, sql: str, db: str | None, *, binary: bool) -> None:

@@ -96,9 +96,9 @@ def _check_branch_summary(out: dict[str, Any], plain: dict[str, Any]) -> None:
     assert "fatal" not in out, out["fatal"]
     assert out["branch_insert"] == {"last_insert_id": 2, "rows_affected": 1}
     assert out["branch_rows_text"] == [["1", "base"], ["2", "from-branch"]]
-    # go-sql-driver prepares any query with arguments; a prepared read of a table the branch
-    # changed is refused for now (1235, documented proxy limit), and the session lives on.
-    assert out["branch_rows_prepared"]["number"] == 1235
+    # go-sql-driver prepares any query with arguments: the prepared read of the table the branch
+    # changed sees the branch's rows (issue 6, tests/prepared).
+    assert out["branch_rows_prepared"] == [["1", "base"], ["2", "from-branch"]]
     assert out["after"] == [["still-alive"]]
     reads = {k: v for k, v in out.items() if not k.startswith("branch_") and k != "after"}
     assert reads == plain

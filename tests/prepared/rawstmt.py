@@ -6,14 +6,16 @@ encoder vs the server's), which no driver exposes.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
-from proxy.rawclient import RawClient
+from proxy.rawclient import CLIENT_CAPS, RawClient
 
 from branchdb.cow.executor import Column
 from branchdb.proxy.binary import parse_prepare_ok
+from branchdb.proxy.constants import ServerStatus
 from branchdb.proxy.resultset import decode_column
-from branchdb.proxy.wire import parse_err
+from branchdb.proxy.wire import parse_err, parse_ok
 
 
 class ServerError(Exception):
@@ -58,20 +60,44 @@ class StmtClient:
             self._read()
         return ok.statement_id, ok.params, ok.columns
 
-    def execute(self, stmt_id: int) -> BinaryResult:
-        """Execute a statement without parameters."""
-        self.raw.send(b"\x17" + stmt_id.to_bytes(4, "little") + b"\x00\x01\x00\x00\x00", 0)
+    def execute(
+        self, stmt_id: int, params: list[int] | None = None, *, bind: bool = True, flags: int = 0
+    ) -> BinaryResult:
+        """Execute with LONGLONG parameters (`bind` False: rely on the types bound before)."""
+        payload = b"\x17" + struct.pack("<IBI", stmt_id, flags, 1)
+        if params:
+            payload += bytes((len(params) + 7) // 8) + (b"\x01" if bind else b"\x00")
+            if bind:
+                payload += b"\x08\x00" * len(params)
+            payload += b"".join(struct.pack("<q", v) for v in params)
+        self.raw.send(payload, 0)
         first = self._read()
         if first[:1] == b"\x00":
             return BinaryResult([], [])
         ncols = first[0]
         columns = [decode_column(self._read()) for _ in range(ncols)]
+        return BinaryResult(columns, self._rows()[0])
+
+    def fetch(self, stmt_id: int, count: int) -> tuple[list[bytes], bool]:
+        """COM_STMT_FETCH: the rows, and whether the cursor is exhausted."""
+        self.raw.send(b"\x1c" + struct.pack("<II", stmt_id, count), 0)
+        return self._rows()
+
+    def _rows(self) -> tuple[list[bytes], bool]:
         rows: list[bytes] = []
         while True:
             p = self._read()
             if p[:1] == b"\xfe" and len(p) < 0xFFFFFF:
-                return BinaryResult(columns, rows)
+                status = parse_ok(p, CLIENT_CAPS).status
+                return rows, bool(status & ServerStatus.LAST_ROW_SENT)
             rows.append(p)
+
+    def reset(self, stmt_id: int) -> None:
+        self.raw.send(b"\x1a" + struct.pack("<I", stmt_id), 0)
+        self._read()
+
+    def close_stmt(self, stmt_id: int) -> None:
+        self.raw.send(b"\x19" + struct.pack("<I", stmt_id), 0)
 
     def close(self) -> None:
         self.raw.send(b"\x01", 0)
