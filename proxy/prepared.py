@@ -123,11 +123,12 @@ class PreparedStatements:
                         self._close_upstream(upstream_id)
             return
         if command == Command.STMT_SEND_LONG_DATA:
-            if stmt is not None and (stmt.emulated or stmt.inline):
+            if stmt is not None:
+                # Kept here even when forwarded: a re-plan before the execute may need values.
                 param = int.from_bytes(packet.payload[5:7], "little")
                 stmt.long_data[param] = stmt.long_data.get(param, b"") + packet.payload[7:]
-            elif stmt is not None:
-                s.send_upstream(_with_id(packet, stmt.upstream_id))
+                if stmt.upstream_id and not stmt.inline:
+                    s.send_upstream(_with_id(packet, stmt.upstream_id))
             return
         if stmt is None:
             name = {
@@ -184,6 +185,8 @@ class PreparedStatements:
 
     def _relay_execute(self, stmt: Statement, packet: Packet) -> None:
         payload = packet.payload
+        if stmt.long_data:
+            stmt.long_data.clear()  # the server drops its copy after the execute too
         if stmt.params:
             types = binary.bound_types(payload, stmt.params)
             if types is not None:
@@ -419,6 +422,15 @@ class PreparedStatements:
                 return
             self._finish(packet, [self._ok()])
             return
+        if m := _IMMEDIATE_RE.match(sql):
+            source = await self._select_values(m["source"])
+            if isinstance(source, ErrPacket):
+                self._finish(packet, [source])
+                return
+            value = source.rows[0][0] if source.rows else None
+            text = (value or b"").decode("utf-8", "surrogateescape")
+            await self._execute_text(packet, text, m["using"])
+            return
         m = _EXECUTE_RE.match(sql)
         if m is None:
             self._finish(
@@ -429,10 +441,13 @@ class PreparedStatements:
         if found is None:
             self._finish(packet, [_unknown_name(m["name"], "EXECUTE")])
             return
-        text = found
+        await self._execute_text(packet, found, m["using"])
+
+    async def _execute_text(self, packet: Packet, text: str, using: str | None) -> None:
+        """EXECUTE of an SQL-level statement: USING values become literals, text reply."""
         literals: list[str] = []
-        if m["using"]:
-            values = await self._select_values(m["using"])
+        if using:
+            values = await self._select_values(using)
             if isinstance(values, ErrPacket):
                 self._finish(packet, [values])
                 return
@@ -577,8 +592,18 @@ def _name(raw: str) -> str:
 
 
 _IDENT = r"(?P<name>`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
+#: What PREPARE and EXECUTE IMMEDIATE take: a string literal, a user variable, or anything else
+#: up to USING or the end (the server judges it).
+_SOURCE = (
+    r"(?P<source>(?:_\w+\s*)?'(?:[^'\\]|''|\\.)*'|\"(?:[^\"\\]|\"\"|\\.)*\"|@[\w$.]+"
+    r"|@`(?:[^`]|``)+`|.+?)"
+)
 _PREPARE_RE = re.compile(
-    rf"\s*PREPARE\s+{_IDENT}\s+FROM\s+(?P<source>.+?)[\s;]*\Z", re.IGNORECASE | re.DOTALL
+    rf"\s*PREPARE\s+{_IDENT}\s+FROM\s+{_SOURCE}[\s;]*\Z", re.IGNORECASE | re.DOTALL
+)
+_IMMEDIATE_RE = re.compile(
+    rf"\s*EXECUTE\s+IMMEDIATE\s+{_SOURCE}(?:\s+USING\s+(?P<using>.+?))?[\s;]*\Z",
+    re.IGNORECASE | re.DOTALL,
 )
 _EXECUTE_RE = re.compile(
     rf"\s*EXECUTE\s+{_IDENT}(?:\s+USING\s+(?P<using>.+?))?[\s;]*\Z", re.IGNORECASE | re.DOTALL

@@ -34,6 +34,9 @@ STEPS = (
     "PREPARE bad FROM 'SELEC 1'",
     "PREPARE cnt FROM 'SELECT COUNT(*), MAX(id) FROM users'",
     "EXECUTE cnt",
+    "EXECUTE IMMEDIATE 'INSERT INTO users (name) VALUES (?)' USING 'Eve'",  # MariaDB syntax
+    "SET @q = 'SELECT u.name FROM users AS u JOIN users AS v USING (id) WHERE u.id > ?'",
+    "EXECUTE IMMEDIATE @q USING 2",
 )
 
 
