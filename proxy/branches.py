@@ -78,14 +78,15 @@ class BranchDirectory:
         while True:
             await asyncio.sleep(interval)
             try:
-                version = await catalog.catalog_version(self.control)
-                if version == self._seen_version:
-                    continue
-                self._seen_version = version
-                for info in list(self._infos.values()):
-                    before = set(info.tables)
-                    loaded = await catalog.load_tables(self.control, info.id)
-                    _merge_tables(info, loaded, before)
+                async with self._lock:  # one statement at a time on the control connection
+                    version = await catalog.catalog_version(self.control)
+                    if version == self._seen_version:
+                        continue
+                    self._seen_version = version
+                    for info in list(self._infos.values()):
+                        before = set(info.tables)
+                        loaded = await catalog.load_tables(self.control, info.id)
+                        _merge_tables(info, loaded, before)
             except Exception as exc:  # keep serving; try again next round
                 logs.event(log, logging.WARNING, "catalog_watch_failed", error=exc)
 

@@ -133,6 +133,18 @@ def serve(
     run(_main(), use_uvloop=not no_uvloop)
 
 
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Benchmarks against direct MySQL (see `branchdb bench --help`)."""
+    from branchdb.bench.cli import main as bench_main
+
+    sys.exit(bench_main(list(args)))
+
+
 def _register() -> None:
     from branchdb.proxy.cli_branch import branch
     from branchdb.proxy.demo import demo

@@ -159,6 +159,24 @@ class ResponseScanner:
                 self._state = _State.IDLE
                 return pos - carry_len
         while pos < n:
+            if self._state is _State.ROWS and not self._continuing:
+                # Rows are most of the bytes of a big reply: skip them in a tight loop and leave
+                # only terminators, errors and 16 MiB fragments to the general path below.
+                limit = MAX_PACKET_PAYLOAD if self._deprecate_eof else 9
+                while pos + 4 < n:
+                    length = data[pos] | data[pos + 1] << 8 | data[pos + 2] << 16
+                    first = data[pos + 4]
+                    if (first == 0xFE and length < limit) or first == 0xFF:
+                        break
+                    if length == MAX_PACKET_PAYLOAD:
+                        break
+                    end = pos + 4 + length
+                    if end > n:
+                        self._skip = end - n
+                        return -1
+                    pos = end
+                if pos >= n:
+                    return -1
             if self._state is _State.IDLE or self._state is _State.INFILE:
                 raise ProtocolError("upstream sent data when no reply was expected")
             if n - pos < 4:
