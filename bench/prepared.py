@@ -3,8 +3,11 @@
 Server-side prepared statements (COM_STMT_EXECUTE with go-sql-driver, no interpolateParams) on:
 
 - `clean`: a table the branch never wrote: the proxy relays the statement unchanged;
-- `changed`: a table the branch wrote one row of: the proxy prepared the engine's merged read
-  upstream, so every execute runs the UNION of the overlay and the base minus tombstones.
+- `changed`: a table the branch wrote one row of: each execute prepares the engine's merged read
+  with the value inlined (the UNION of the overlay and the base minus tombstones) and runs it.
+
+`proxy clean` is the same statement through the proxy without a branch (the plain relay), so
+the branch path's own cost is the gap between it and `branch clean`.
 
 Each is compared with the same statement sent directly to the server (same table, same rows),
 in interleaved slices (A B C D, D C B A, ...), and reported as ratios. A Go client keeps the
@@ -249,6 +252,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 conn.close()
             targets = {
                 "direct clean": ("t_clean", go_dsn(upstream, upstream.user)),
+                "proxy clean": ("t_clean", go_dsn(px, upstream.user)),  # no branch: relay
                 "branch clean": ("t_clean", go_dsn(px, on_branch)),
                 "direct changed": ("t_changed", go_dsn(upstream, upstream.user)),
                 "branch changed": ("t_changed", go_dsn(px, on_branch)),
@@ -290,7 +294,7 @@ def report(result: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, fig in f.items():
-        base = f["direct " + name.split()[1]]
+        base = f["direct " + name.split()[-1]]
         ratio = fig["qps"] / base["qps"] if base["qps"] else 0.0
         lines.append(
             f"| {name} | {fig['qps']:.0f} | {fig['p50_us']:.0f} | {fig['p99_us']:.0f} | "

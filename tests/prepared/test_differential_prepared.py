@@ -25,7 +25,13 @@ import pytest
 from .helpers import admin, branch, connector
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cow"))
-from test_differential import ORDER, SCHEMA_SQL, TABLES, Gen, seed_sql
+try:  # the copy-on-write differential test's own generator, so both runs test the same thing
+    from test_differential import ORDER, SCHEMA_SQL, TABLES, Gen, seed_sql
+except ImportError as exc:
+    raise ImportError(
+        "tests/prepared/test_differential_prepared.py reuses the statement generator of "
+        "tests/cow/test_differential.py, which is missing"
+    ) from exc
 
 _TX = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 #: String literals, and numbers that are not part of a name nor an ORDER/GROUP BY position.
