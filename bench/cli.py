@@ -9,12 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from branchdb.bench import clients, drivers, passthrough
+from branchdb.bench import branching, clients, drivers, passthrough
 
 COMMANDS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "passthrough": passthrough.main,
     "drivers": drivers.main,
     "clients": clients.main,
+    "branching": branching.main,
 }
 
 
