@@ -59,6 +59,7 @@ class BranchEngine:
         self.charsets: dict[int, str] = {}
         self.flavor = "mysql"
         self._gen = 0
+        self._prepared: set[tuple[str, str]] = set()
 
     async def start(self) -> None:
         """Create/upgrade the catalog and read the server's charset numbers. Call once."""
@@ -70,6 +71,9 @@ class BranchEngine:
             self.charsets = {int(text(r[0]) or 0): text(r[1]) or "" for r in res.rows}
             res = await self.control.query("SELECT VERSION()")
             self.flavor = "mariadb" if "mariadb" in (text(res.rows[0][0]) or "").lower() else "mysql"
+            # Overlay DDL must never wait for long on a metadata lock held by a client of this
+            # very engine (that client waits for us): fail the statement instead.
+            await self.control.query("SET SESSION lock_wait_timeout = 10")
             if self.flavor == "mysql":
                 await self.control.query("SET SESSION information_schema_stats_expiry = 0")
 
@@ -104,6 +108,8 @@ class BranchEngine:
 
         stmt = classify_one(ctx.sql)
         kind, kw = stmt.kind, stmt.keyword
+        if ctx.in_transaction or not ctx.autocommit or kw in ("BEGIN", "START", "SET"):
+            await self.prepare(ctx.branch, ctx.current_db)
         if kind == Kind.SESSION:
             return Passthrough()
         if kind in (Kind.READ, Kind.LOCKING_READ):
@@ -253,16 +259,51 @@ class BranchEngine:
         async with self._lock:
             if (db, name) in branch.tables:
                 return branch.tables[(db, name)]
-            await self._create_overlay(branch, ts, base, filt)
+            await self._make_dirty(ts, base, filt)
             await catalog.in_transaction(self.control, [upsert_table_sql(branch.id, ts)])
             branch.tables[(db, name)] = ts
             branch.refresh_watch()
         self.forget_meta(ovdb, name)
         return ts
 
-    async def _create_overlay(
-        self, branch: BranchInfo, ts: TableState, base: TableMeta, filt: str | None
-    ) -> None:
+    async def prepare(self, branch: BranchInfo, db: str | None) -> None:
+        """Create empty overlay tables for every base table of `db` ahead of need.
+
+        InnoDB refuses (error 1412) to read a table created after a transaction's read view, so
+        an overlay created in the middle of a client's transaction would be unreadable there.
+        Preparing a database once per branch, before its sessions open transactions, avoids
+        that: the overlays exist but the tables stay clean (nothing reads them) until written.
+        """
+        if db is None or db in SYSTEM_DBS or is_internal_db(db) or branch.mode == "empty":
+            return
+        key = (branch.id, db)
+        if key in self._prepared:
+            return
+        async with self._lock:
+            if key in self._prepared:
+                return
+            ovdb = overlay_db(branch.id, db)
+            c = self.control
+            res = await c.query(
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA ="
+                f" {_q(db)} AND TABLE_TYPE = 'BASE TABLE'"
+            )
+            wanted = [text(r[0]) or "" for r in res.rows]
+            res = await c.query(
+                f"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {_q(ovdb)}"
+            )
+            have = {text(r[0]) or "" for r in res.rows}
+            await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ovdb)}")
+            for name in wanted:
+                if name in have or (db, name) in branch.tables:
+                    continue
+                base = await load_table_meta(c, db, name)
+                if base is None:
+                    continue
+                await self._build_overlay(TableState(db, name, "cow", ovdb, name, tomb_table(name)), base)
+            self._prepared.add(key)
+
+    async def _build_overlay(self, ts: TableState, base: TableMeta) -> None:
         c = self.control
         ov = qualified(ts.overlay_db, ts.overlay_table)
         await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ts.overlay_db)}")
@@ -271,9 +312,35 @@ class BranchEngine:
             await c.query(tomb_ddl(ts, base))
             for sql in trigger_ddl(ts, base):
                 await c.query(sql)
+
+    async def _make_dirty(self, ts: TableState, base: TableMeta, filt: str | None) -> None:
+        c = self.control
+        ov = qualified(ts.overlay_db, ts.overlay_table)
+        existed = await load_table_meta(c, ts.overlay_db, ts.overlay_table) is not None
+        if not existed:
+            await self._build_overlay(ts, base)
         ai = await auto_increment_of(c, base.db, base.table)
-        if ai is not None and base.auto_increment_column is not None:
-            await c.query(f"ALTER TABLE {ov} AUTO_INCREMENT = {ai}")
+        ai_col = base.auto_increment_column
+        if ai is not None and ai_col is not None and ai > 1:
+            if not existed:
+                await c.query(f"ALTER TABLE {ov} AUTO_INCREMENT = {ai}")
+            else:
+                # A prepared overlay may be in use by open transactions (metadata locks), so no
+                # ALTER: a throw-away row moves the counter instead (DML, no table change).
+                res = await c.query("SELECT @@SESSION.sql_mode")
+                mode = text(res.rows[0][0]) or ""
+                await c.query("SET SESSION sql_mode = ''")
+                try:
+                    await c.query("BEGIN")
+                    await c.query(
+                        f"INSERT INTO {ov} ({quote_ident(ai_col.name)}) VALUES ({ai - 1})"
+                    )
+                    await c.query(f"DELETE FROM {ov}")
+                    if base.primary_key:
+                        await c.query(f"DELETE FROM {qualified(ts.overlay_db, ts.tomb_table)}")
+                    await c.query("COMMIT")
+                finally:
+                    await c.query(f"SET SESSION sql_mode = {_q(mode)}")
         if ts.state == "materialized" and filt != "0":
             # No primary key to tombstone by: the branch keeps its own full copy. Read with a
             # plain consistent SELECT and write literals, in the control connection's own

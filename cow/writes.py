@@ -119,6 +119,8 @@ async def run_write(
             first = next(t for t in tokens if t.text.upper() == "REPLACE")
             sql = sql[: first.start] + "INSERT " + sql[first.start + 7 :]
             tokens = tokenize(sql)
+        sql = _blank_modifiers(sql, tokens)
+        tokens = tokenize(sql)
         tree = parse(sql)
     except (Unparseable, StopIteration):
         raise not_supported(f"this form of {keyword}") from None
@@ -129,6 +131,20 @@ async def run_write(
     if isinstance(tree, exp.Delete):
         return await _update_delete(engine, ctx, client, tree, tokens, is_update=False)
     raise not_supported(f"this form of {keyword}")
+
+
+_MODIFIERS = frozenset({"LOW_PRIORITY", "HIGH_PRIORITY", "DELAYED", "IGNORE", "QUICK"})
+
+
+def _blank_modifiers(sql: str, tokens: list) -> str:  # type: ignore[type-arg]
+    """Spaces in place of LOW_PRIORITY/IGNORE/QUICK/… after the verb, which sqlglot cannot parse
+    there; offsets stay valid and the statement sent to the server keeps them."""
+    i = 1
+    while i < len(tokens) and tokens[i].text.upper() in _MODIFIERS:
+        t = tokens[i]
+        sql = sql[: t.start] + " " * (t.end + 1 - t.start) + sql[t.end + 1 :]
+        i += 1
+    return sql
 
 
 async def _target(

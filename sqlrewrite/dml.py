@@ -61,9 +61,7 @@ def _clauses_after(sql: str, tokens: list[Token], top: list[int], pos: int) -> t
         w = _word(tok)
         if w == "WHERE" and where_kw is None:
             where_kw = tok
-        elif w in ("ORDER", "LIMIT") and (i + 1 < len(tokens)):
-            if w == "ORDER" and _word(tokens[i + 1]) != "BY":
-                continue
+        elif tok.token_type in (TokenType.ORDER_BY, TokenType.LIMIT):
             rest_start = tok.start
             break
     where = None
