@@ -6,6 +6,10 @@ a 1,000-row range select the relay cost of larger results, and 1/8/32 connection
 proxy scales on a machine whose two cores it shares with the server and the client. Targets are
 interleaved slice by slice, in the same run, because on a small shared box run-to-run noise is
 larger than the overhead being measured.
+
+A third target, the relay floor (`floor.py`: a zero-logic uvloop relay), shows how much of the
+proxy's cost any Python relay pays (extra sockets, syscalls, event loop) and so how much is
+branchdb's own logic.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from branchdb.bench import dataset, loadgen, report, sysbench
+from branchdb.bench import dataset, floor, loadgen, report, sysbench
 from branchdb.bench.loadgen import LoadResult
 from branchdb.bench.proxyproc import ProxyProcess, running_proxy
 from branchdb.bench.sysbench import SysbenchResult
@@ -29,6 +33,7 @@ from branchdb.bench.target import Target, default_upstream_url
 
 DIRECT = "direct"
 CONTROL = "direct-again"
+FLOOR = "floor"
 
 
 @dataclass
@@ -49,6 +54,7 @@ class Settings:
     out: Path | None
     drop_schema: bool
     control: bool
+    floor: bool
     proxy_cmd: list[str] | None
     proxy_args: list[str]
 
@@ -59,6 +65,7 @@ class Cell:
     conns: int
     results: dict[str, LoadResult]
     proxy_cpu_us: float = float("nan")
+    floor_cpu_us: float = float("nan")
 
 
 @dataclass
@@ -115,6 +122,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="skip the direct-again control target (measures the noise of the run itself)",
     )
     p.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the relay floor, a zero-logic uvloop relay (default on)",
+    )
+    p.add_argument(
         "--out",
         default="bench/results/passthrough.md",
         help="markdown file to write ('-' = print only)",
@@ -157,6 +170,7 @@ def settings_from(ns: argparse.Namespace) -> Settings:
         out=None if ns.out == "-" else Path(ns.out),
         drop_schema=bool(ns.drop_schema),
         control=not ns.no_control,
+        floor=bool(ns.floor),
         proxy_cmd=shlex.split(ns.proxy_cmd) if ns.proxy_cmd else None,
         proxy_args=list(ns.proxy_arg),
     )
@@ -169,6 +183,22 @@ def _loadavg() -> str:
 
 def _log(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _floor_target(s: Settings) -> Iterator[ProxyProcess | None]:
+    if not s.floor:
+        yield None
+        return
+    with running_proxy(s.upstream, command=floor.COMMAND) as fp:
+        _log(f"relay floor listening on {fp.target.host}:{fp.target.port}")
+        yield fp
+
+
+def _cpu_per_query(pp: ProxyProcess, cpu0: float, r: LoadResult, warmup: float) -> float:
+    """CPU of a relay process over a cell, per query it served (warm-up included, roughly)."""
+    pp.check_alive()
+    return (pp.cpu_seconds() - cpu0) / (r.queries + r.qps * warmup) * 1e6
 
 
 @contextlib.contextmanager
@@ -194,10 +224,12 @@ def run(s: Settings) -> Outcome:
         _log(f"preparing {s.sysbench_schema}.sbtest1 (direct)")
         sysbench.prepare(s.upstream, s.sysbench_schema, s.sysbench_rows)
     try:
-        with _other_target(s) as (label, other, pp):
+        with _other_target(s) as (label, other, pp), _floor_target(s) as fp:
             out = Outcome(label=label)
-            proxy = pp
+            proxy, floor_proc = pp, fp
             targets = {DIRECT: s.upstream, label: other}
+            if fp is not None:
+                targets[FLOOR] = fp.target
             cell_targets = dict(targets)
             if s.control:
                 cell_targets[CONTROL] = s.upstream
@@ -205,6 +237,7 @@ def run(s: Settings) -> Outcome:
             for mode in ("point", "range"):
                 for conns in s.conns:
                     cpu0 = pp.cpu_seconds() if pp else math.nan
+                    fcpu0 = fp.cpu_seconds() if fp else math.nan
                     res = loadgen.run(
                         cell_targets,
                         mode=mode,
@@ -217,10 +250,9 @@ def run(s: Settings) -> Outcome:
                     )
                     cell = Cell(mode=mode, conns=conns, results=res)
                     if pp is not None:
-                        pp.check_alive()
-                        r = res[label]
-                        served = r.queries + r.qps * s.warmup
-                        cell.proxy_cpu_us = (pp.cpu_seconds() - cpu0) / served * 1e6
+                        cell.proxy_cpu_us = _cpu_per_query(pp, cpu0, res[label], s.warmup)
+                    if fp is not None:
+                        cell.floor_cpu_us = _cpu_per_query(fp, fcpu0, res[FLOOR], s.warmup)
                     for name, r in res.items():
                         if r.errors:
                             raise RuntimeError(
@@ -252,6 +284,8 @@ def run(s: Settings) -> Outcome:
                         out.sysbench.append((test, ps, sb))
                 if pp is not None:
                     pp.check_alive()
+                if fp is not None:
+                    fp.check_alive()
             out.facts = report.machine_facts(
                 dataset.server_version(s.upstream),
                 [
@@ -266,6 +300,7 @@ def run(s: Settings) -> Outcome:
                     ("branchdb revision", report.source_revision()),
                     ("upstream", s.upstream.url),
                     (label, shlex.join(pp.command) if pp else str(s.other_url)),
+                    *([(FLOOR, shlex.join(fp.command))] if fp else []),
                     (
                         "schedule",
                         f"{s.duration:g}s measured per target per cell, slices of "
@@ -276,6 +311,8 @@ def run(s: Settings) -> Outcome:
             )
         if proxy is not None:
             out.notes.append(f"Proxy exit status after SIGTERM: {proxy.exit_code} (0 = graceful).")
+        if floor_proc is not None:
+            out.notes.append(f"Relay floor exit status after SIGTERM: {floor_proc.exit_code}.")
         return out
     finally:
         if s.drop_schema:
@@ -295,12 +332,73 @@ def _control(c: Cell) -> str:
     )
 
 
-def render(out: Outcome) -> str:
+def _workload(c: Cell) -> str:
+    return "point select (PK)" if c.mode == "point" else "range select (1,000 rows)"
+
+
+def _floor_columns(c: Cell) -> list[str]:
+    d, f = c.results[DIRECT], c.results[FLOOR]
+    return [
+        report.num(f.qps),
+        report.ratio_str(report.ratio(f.qps, d.qps)),
+        report.num(f.p50_us),
+        report.ratio_str(report.ratio(f.p50_us, d.p50_us)),
+    ]
+
+
+def _floor_section(out: Outcome) -> list[str]:
+    """What any Python relay pays (floor vs direct) beside what branchdb adds on top of it."""
     b = out.label
     rows: list[list[str]] = []
     for c in out.cells:
+        d, p, f = c.results[DIRECT], c.results[b], c.results[FLOOR]
+        proxy_added, floor_added = p.p50_us - d.p50_us, f.p50_us - d.p50_us
+        rows.append(
+            [
+                _workload(c),
+                str(c.conns),
+                report.ratio_str(report.ratio(f.qps, d.qps)),
+                report.ratio_str(report.ratio(p.qps, d.qps)),
+                report.ratio_str(report.ratio(p.qps, f.qps)),
+                f"{floor_added:+.0f}",
+                f"{proxy_added - floor_added:+.0f}",
+                report.num(c.floor_cpu_us, 1),
+                report.num(c.proxy_cpu_us, 1),
+            ]
+        )
+    return [
+        "## Relay floor: what any Python relay costs",
+        "",
+        f"`floor` is `bench/floor.py`: asyncio Protocols on uvloop, each `data_received` "
+        f"written to the other side's transport, nothing else. Its distance from direct is the "
+        f"cost of relaying at all in Python (two more sockets, a syscall per read and write, an "
+        f"event loop turn); the distance from floor to {b} is branchdb's own logic.",
+        "",
+        report.table(
+            [
+                "workload",
+                "conns",
+                "floor÷direct q/s",
+                f"{b}÷direct q/s",
+                f"{b}÷floor q/s",
+                "p50 µs added by floor (vs direct)",
+                f"p50 µs added by {b} over floor",
+                "floor CPU µs/query",
+                f"{b} CPU µs/query",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
+def render(out: Outcome) -> str:
+    b = out.label
+    has_floor = bool(out.cells) and FLOOR in out.cells[0].results
+    rows: list[list[str]] = []
+    for c in out.cells:
         d, p = c.results[DIRECT], c.results[b]
-        name = "point select (PK)" if c.mode == "point" else "range select (1,000 rows)"
+        name = _workload(c)
         rows.append(
             [
                 name,
@@ -317,6 +415,7 @@ def render(out: Outcome) -> str:
                 report.ratio_str(report.ratio(p.p99_us, d.p99_us)),
                 report.num(c.proxy_cpu_us, 1),
                 _control(c),
+                *(_floor_columns(c) if has_floor else []),
             ]
         )
     parts = [
@@ -345,6 +444,16 @@ def render(out: Outcome) -> str:
                 "p99 ratio",
                 f"{b} CPU µs/query",
                 "control: direct-again÷direct q/s / p50",
+                *(
+                    [
+                        "floor q/s",
+                        "q/s ratio floor÷direct",
+                        "floor p50 µs",
+                        "p50 ratio floor÷direct",
+                    ]
+                    if has_floor
+                    else []
+                ),
             ],
             rows,
         ),
@@ -363,8 +472,18 @@ def render(out: Outcome) -> str:
                 f"The same direct target measured again, interleaved in the same cell, differs "
                 f"by {ctl.p50_us - one.results[DIRECT].p50_us:+.0f} µs: that is the noise floor."
             )
+        flo = one.results.get(FLOOR)
+        if flo is not None:
+            parts.append(
+                f"The zero-logic relay floor adds {flo.p50_us - one.results[DIRECT].p50_us:.0f} "
+                f"µs of it: any Python relay pays that; branchdb's own logic is the remaining "
+                f"{one.results[b].p50_us - flo.p50_us:.0f} µs."
+            )
         parts.append("")
+    if has_floor:
+        parts += _floor_section(out)
     if out.sysbench:
+        sb_floor = FLOOR in out.sysbench[0][2]
         sb_rows: list[list[str]] = []
         for test, ps, res in out.sysbench:
             sd, sp = res[DIRECT], res[b]
@@ -382,6 +501,14 @@ def render(out: Outcome) -> str:
                     report.ratio_str(report.ratio(sp.qps, sd.qps)),
                     report.num(sd.p95_ms, 2),
                     report.num(sp.p95_ms, 2),
+                    *(
+                        [
+                            report.num(res[FLOOR].tps),
+                            report.ratio_str(report.ratio(res[FLOOR].tps, sd.tps)),
+                        ]
+                        if sb_floor
+                        else []
+                    ),
                     note or "",
                 ]
             )
@@ -400,6 +527,7 @@ def render(out: Outcome) -> str:
                     "qps ratio",
                     "direct p95 ms",
                     f"{b} p95 ms",
+                    *(["floor tps", "tps ratio floor÷direct"] if sb_floor else []),
                     "notes",
                 ],
                 sb_rows,
