@@ -115,7 +115,7 @@ class BranchEngine:
         if kind in (Kind.READ, Kind.LOCKING_READ):
             if kw in ("SHOW", "DESCRIBE", "DESC", "HELP", "EXPLAIN"):
                 return Passthrough()  # metadata on a branch is a later issue (DESIGN §7)
-            return await self._read(ctx)
+            return await self._read(ctx, locking=kind == Kind.LOCKING_READ)
         if kind == Kind.WRITE:
             if kw in ("INSERT", "REPLACE", "UPDATE", "DELETE"):
                 return await writes.run_write(self, ctx, client, kw)
@@ -131,7 +131,25 @@ class BranchEngine:
 
     # ----------------------------------------------------------------- reads
 
-    async def _read(self, ctx: StatementContext) -> Outcome:
+    async def _read(self, ctx: StatementContext, locking: bool = False) -> Outcome:
+        if locking:
+            # FOR UPDATE / LOCK IN SHARE MODE would lock base rows: a branch never does. Its
+            # own rows need no lock against the shared database's users.
+            try:
+                spans = locking_clause_spans(tokenize(ctx.sql))
+            except Unparseable:
+                raise not_supported("a locking read branchdb cannot parse") from None
+            if spans:
+                inner = StatementContext(
+                    ctx.branch,
+                    ctx.current_db,
+                    splice(ctx.sql, [(s, e, "") for s, e in spans]),
+                    ctx.in_transaction,
+                    ctx.autocommit,
+                    ctx.found_rows,
+                )
+                out = await self._read(inner)
+                return RelayQuery(inner.sql) if isinstance(out, Passthrough) else out
         if not self.may_touch_dirty(ctx.branch, ctx.sql):
             return Passthrough()
         try:

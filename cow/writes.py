@@ -239,7 +239,58 @@ async def _update_delete(
             t.check_keys = any(
                 c.lower() in written for key in t.base.unique_keys for c in key
             )
-    return await _execute(engine, ctx, client, targets, user_sql)
+    pk_sql = None
+    t0 = targets[0]
+    if not multi and layout.where is not None and len(refs) > 1 and t0.ref.start in target_starts:
+        # Subqueries over other tables: inside an UPDATE/DELETE the server would read them with
+        # shared locks (base rows!). Find the matching keys with a plain SELECT instead and
+        # give the statement the key list.
+        pk_sql, user_sql = _key_list_plan(sql, layout, user_edits, t0)
+    return await _execute(engine, ctx, client, targets, user_sql, pk_sql)
+
+
+def _key_list_plan(
+    sql: str, layout: object, user_edits: list[Edit], t: Target
+) -> tuple[str, str]:
+    from branchdb.sqlrewrite.dml import WriteLayout
+
+    assert isinstance(layout, WriteLayout) and layout.where is not None
+    keys = t.base.primary_key if t.base is not None else t.overlay.primary_key
+    if not keys:
+        raise not_supported("UPDATE/DELETE with subqueries on a table without a primary key")
+    vis = quote_ident(t.ref.visible_name)
+    ov = qualified(t.ts.overlay_db, t.ts.overlay_table)
+    others = [e for e in user_edits if e[0] != t.ref.start]
+    cols = ", ".join(f"{vis}.{quote_ident(k)}" for k in keys)
+    pk_sql = (
+        f"SELECT {cols} FROM {ov} AS {vis} WHERE {_range(sql, others, layout.where)}"
+        f" {_range(sql, others, layout.rest)}"
+    )
+    lo, hi = layout.where
+    kept = [e for e in user_edits if not (e[0] >= lo and e[1] <= hi)]
+    kept.append((lo, hi, " {_bdb_keys} "))
+    return pk_sql, splice(sql, kept)
+
+
+def _key_condition(t: Target, rows: list[tuple[bytes | None, ...]]) -> str:
+    keys = t.base.primary_key if t.base is not None else t.overlay.primary_key
+    if not rows:
+        return "0"
+    metas = [t.overlay.column(k) for k in keys]
+    cols = ", ".join(quote_ident(k) for k in keys)
+    tuples = ", ".join(
+        "(" + ", ".join(_key_literal(m, v) for m, v in zip(metas, r, strict=True)) + ")"
+        for r in rows
+    )
+    return f"({cols}) IN ({tuples})"
+
+
+def _key_literal(meta: object, v: bytes | None) -> str:
+    from .literals import quote_bytes
+
+    if v is None:
+        return "NULL"
+    return "X'" + v.hex() + "'" if getattr(meta, "kind", "") == "binary" else quote_bytes(v)
 
 
 def _set_columns(tree: exp.Expression) -> dict[str, set[str]]:
@@ -414,11 +465,12 @@ async def _execute(
     client: Executor,
     targets: list[Target],
     user_sql: str,
+    pk_sql: str | None = None,
 ) -> Outcome:
     atomic = Atomic(ctx, client)
     await atomic.begin()
     try:
-        res = await _attempts(engine, client, targets, user_sql, atomic)
+        res = await _attempts(engine, client, targets, user_sql, atomic, pk_sql)
     except BaseException:
         await _reset_gen(client)
         await atomic.fail()
@@ -432,6 +484,7 @@ async def _attempts(
     targets: list[Target],
     user_sql: str,
     atomic: Atomic,
+    pk_sql: str | None = None,
 ) -> QueryResult:
     """Copy up, run, check keys; on a hidden key conflict copy those rows up and run again.
     Commits (or releases the savepoint) on success."""
@@ -445,8 +498,18 @@ async def _attempts(
             if t.extra:
                 assert t.base is not None
                 await insert_copied(client, t.ts, t.base, t.overlay, t.extra)
+        sql = user_sql
+        if pk_sql is not None:
+            keys = (await client.query(pk_sql)).rows
+            if not keys:
+                # Nothing matches: what the server answers for a WHERE that matched no row.
+                await _reset_gen(client)
+                await atomic.ok()
+                info = "Rows matched: 0  Changed: 0  Warnings: 0" if _is_update(sql) else ""
+                return QueryResult(info=info)
+            sql = user_sql.replace("{_bdb_keys}", _key_condition(targets[0], keys), 1)
         await client.query(f"SET {GEN_VAR} = {engine.next_gen()}")
-        res = await client.query(user_sql)
+        res = await client.query(sql)
         conflicts = False
         for t in targets:
             if t.cow and t.check_keys:
@@ -460,6 +523,12 @@ async def _attempts(
             return res
         await atomic.retry()
     raise EngineError(1105, "HY000", "branchdb: could not settle unique-key conflicts")
+
+
+def _is_update(sql: str) -> bool:
+    from branchdb.sqlrewrite.classify import first_keyword
+
+    return first_keyword(sql) == "UPDATE"
 
 
 async def _key_conflicts(client: Executor, t: Target) -> list[tuple[bytes | None, ...]]:
