@@ -1,0 +1,168 @@
+"""Branch modes (all, schema, empty, filtered) and the DDL subset, against the real server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from cow_harness import BranchSession, World, direct
+
+BASE = (
+    "CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, code VARCHAR(20) NOT NULL UNIQUE,"
+    " qty INT NOT NULL DEFAULT 0)",
+    "INSERT INTO items (code, qty) SELECT CONCAT('c', seq), seq FROM seq_1_to_10",
+    "CREATE TABLE nopk (a INT, b VARCHAR(5))",
+    "INSERT INTO nopk VALUES (1, 'x'), (2, 'y')",
+)
+
+Body = Callable[[World, BranchSession, str], Awaitable[None]]
+
+
+def run(upstream: Any, db: str, body: Body, mode: str = "all", **kw: Any) -> None:
+    async def main() -> None:
+        world = await World.open(upstream)
+        try:
+            await world.admin.query(f"USE `{db}`")
+            for sql in BASE:
+                await world.admin.query(sql)
+            before = await direct(world.admin, "CHECKSUM TABLE items, nopk")
+            sess = await world.branch(db, mode, **kw)
+            await body(world, sess, db)
+            assert await direct(world.admin, "CHECKSUM TABLE items, nopk") == before
+        finally:
+            await world.close()
+
+    asyncio.run(main())
+
+
+def rows(reply: Any) -> list[tuple[Any, ...]]:
+    assert reply[0] == "rows", reply
+    return [tuple(v.decode() if isinstance(v, bytes) else v for v in r) for r in reply[2]]
+
+
+def test_schema_mode_tables_exist_but_are_empty(schema: str, upstream: Any) -> None:
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        assert rows(await s.run("SELECT COUNT(*) FROM items")) == [("0",)]
+        # ids continue from the base's counter, so rows made on the branch never reuse base ids
+        ai = rows(await direct(world.admin, "SELECT AUTO_INCREMENT FROM information_schema.TABLES"
+                               " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items'"))[0][0]
+        assert (await s.run("INSERT INTO items (code) VALUES ('new')"))[:3] == ("ok", 1, int(ai))
+        assert rows(await s.run("SELECT id, code FROM items")) == [(ai, "new")]
+        assert rows(await s.run("SELECT COUNT(*) FROM nopk")) == [("0",)]
+
+    run(upstream, schema, body, "schema")
+
+
+def test_empty_mode_is_a_fresh_database(schema: str, upstream: Any) -> None:
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        assert await s.run("SELECT * FROM items") == ("err", 1146)
+        assert await s.run("UPDATE items SET qty = 1") == ("err", 1146)
+        ok = await s.run("CREATE TABLE items (id INT PRIMARY KEY, v INT)")
+        assert ok[0] == "ok", ok
+        assert (await s.run("INSERT INTO items VALUES (1, 2)"))[:2] == ("ok", 1)
+        assert rows(await s.run("SELECT * FROM items")) == [("1", "2")]
+        assert rows(await direct(world.admin, "SELECT COUNT(*) FROM items")) == [("10",)]
+
+    run(upstream, schema, body, "empty")
+
+
+def test_filtered_mode_shows_only_matching_base_rows(schema: str, upstream: Any) -> None:
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        assert rows(await s.run("SELECT COUNT(*) FROM items")) == [("3",)]
+        assert (await s.run("UPDATE items SET qty = qty + 100"))[:2] == ("ok", 3)
+        assert rows(await s.run("SELECT id, qty FROM items ORDER BY id")) == [
+            ("1", "101"),
+            ("2", "102"),
+            ("3", "103"),
+        ]
+        # a hidden base row does not exist on the branch: its key is free
+        assert (await s.run("INSERT INTO items (id, code) VALUES (7, 'c7')"))[:2] == ("ok", 1)
+
+    run(upstream, schema, body, "filtered", filters={"items": "id <= 3"})
+
+
+def test_ddl_subset(schema: str, upstream: Any) -> None:
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        assert (await s.run("CREATE TABLE fresh (id INT PRIMARY KEY, v TEXT)"))[0] == "ok"
+        assert await s.run("CREATE TABLE fresh (id INT)") == ("err", 1050)
+        assert (await s.run("CREATE TABLE IF NOT EXISTS items (x INT)"))[0] == "ok"
+        assert await s.run("CREATE TABLE items (x INT)") == ("err", 1050)
+        assert (await s.run("INSERT INTO fresh VALUES (1, 'a')"))[:2] == ("ok", 1)
+        assert await direct(world.admin, "SELECT * FROM fresh") == ("err", 1146)
+
+        assert (await s.run("ALTER TABLE items ADD COLUMN color VARCHAR(10) DEFAULT 'red'"))[
+            0
+        ] == "ok"
+        assert rows(await s.run("SELECT id, color FROM items WHERE id <= 2 ORDER BY id")) == [
+            ("1", "red"),
+            ("2", "red"),
+        ]
+        assert (await s.run("UPDATE items SET color = 'blue' WHERE id = 2"))[:2] == ("ok", 1)
+        assert rows(await s.run("SELECT id, color FROM items WHERE id <= 2 ORDER BY id")) == [
+            ("1", "red"),
+            ("2", "blue"),
+        ]
+        assert rows(await s.run("SELECT COUNT(*) FROM items")) == [("10",)]
+
+        assert (await s.run("TRUNCATE TABLE items"))[0] == "ok"
+        assert rows(await s.run("SELECT COUNT(*) FROM items")) == [("0",)]
+        assert (await s.run("INSERT INTO items (code) VALUES ('again')"))[:3] == ("ok", 1, 1)
+
+        assert (await s.run("DROP TABLE nopk"))[0] == "ok"
+        assert await s.run("SELECT * FROM nopk") == ("err", 1146)
+        assert await s.run("DROP TABLE nopk") == ("err", 1051)
+        assert (await s.run("DROP TABLE IF EXISTS nopk"))[0] == "ok"
+        assert (await s.run("DROP TABLE fresh"))[0] == "ok"
+        assert await s.run("SELECT * FROM fresh") == ("err", 1146)
+
+        for sql in ("CREATE INDEX i ON items (qty)", "RENAME TABLE items TO x", "LOAD DATA INFILE 'x' INTO TABLE items"):
+            assert await s.run(sql) == ("err", 1235), sql
+
+    run(upstream, schema, body)
+
+
+def test_no_primary_key_table_is_materialized(schema: str, upstream: Any) -> None:
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        assert (await s.run("UPDATE nopk SET b = 'z' WHERE a = 1"))[:2] == ("ok", 1)
+        assert rows(await s.run("SELECT * FROM nopk ORDER BY a")) == [("1", "z"), ("2", "y")]
+        assert (await s.run("DELETE FROM nopk WHERE a = 2"))[:2] == ("ok", 1)
+        assert rows(await s.run("SELECT * FROM nopk")) == [("1", "z")]
+
+    run(upstream, schema, body)
+
+
+def test_rollback_and_savepoint_undo_branch_writes(schema: str, upstream: Any) -> None:
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        await s.run("BEGIN")
+        await s.run("SELECT * FROM items")  # read view opened before the table is dirty
+        assert (await s.run("UPDATE items SET qty = 0 WHERE id = 1"))[:2] == ("ok", 1)
+        await s.run("SAVEPOINT a")
+        assert (await s.run("DELETE FROM items WHERE id = 2"))[:2] == ("ok", 1)
+        await s.run("ROLLBACK TO SAVEPOINT a")
+        assert rows(await s.run("SELECT id, qty FROM items WHERE id <= 2 ORDER BY id")) == [
+            ("1", "0"),
+            ("2", "2"),
+        ]
+        await s.run("ROLLBACK")
+        assert rows(await s.run("SELECT id, qty FROM items WHERE id <= 2 ORDER BY id")) == [
+            ("1", "1"),
+            ("2", "2"),
+        ]
+
+    run(upstream, schema, body)
+
+
+def test_clean_statements_pass_through(schema: str, upstream: Any) -> None:
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        assert not world.engine.may_touch_dirty(s.branch, "SELECT * FROM items")
+        await s.run("UPDATE items SET qty = 5 WHERE id = 1")
+        assert world.engine.may_touch_dirty(s.branch, "select * from ITEMS")
+        assert not world.engine.may_touch_dirty(s.branch, "SELECT * FROM nopk")
+        n = len(s.relayed)
+        await s.run("SELECT * FROM nopk")
+        assert len(s.relayed) == n
+        await s.run("SELECT /* c */ * FROM items WHERE id = 1")
+        assert s.relayed[-1].startswith("SELECT /* c */ * FROM (SELECT")
+
+    run(upstream, schema, body)
