@@ -183,6 +183,32 @@ class PreparedStatements:
         else:
             self._relay_execute(stmt, packet)
 
+    def claim_fast_execute(self, data: bytes) -> bool:
+        """True when this one-packet COM_STMT_EXECUTE may go upstream byte for byte now.
+
+        The session's hot path asks before framing the packet: a relayed statement, planned
+        under the branch's current state, under its own id, with types the upstream has seen.
+        """
+        stmt = self.statements.get(int.from_bytes(data[5:9], "little"))
+        info = self.session.branch_info
+        if (
+            stmt is None
+            or info is None
+            or stmt.emulated
+            or stmt.inline
+            or stmt.long_data
+            or stmt.upstream_id != stmt.client_id
+            or stmt.watch is not info.watch
+        ):
+            return False
+        if stmt.params:
+            types = binary.bound_types(data[4:], stmt.params)
+            if types is None:
+                return stmt.upstream_typed
+            stmt.types = types
+            stmt.upstream_typed = True
+        return True
+
     def _relay_execute(self, stmt: Statement, packet: Packet) -> None:
         payload = packet.payload
         if stmt.long_data:

@@ -222,6 +222,11 @@ class ClientSession(asyncio.Protocol):
                 if reply is not None and (
                     self.branch is None
                     or (command == Command.QUERY and not self._needs_engine(data[4:]))
+                    or (
+                        command == Command.STMT_EXECUTE
+                        and self.statements is not None
+                        and self.statements.claim_fast_execute(data)
+                    )
                 ):
                     self.command = command
                     self.scanner.start(reply)
