@@ -77,3 +77,27 @@ def test_statement_protocol_matches_real_copy(upstream: Any, proxy: Any, schema:
         assert g == w, f"step {i}: branch {g!r} != copy {w!r}"
     assert len(want[4]) == 3  # the cursor was read in three pages
     assert admin(upstream, f"SELECT COUNT(*) FROM `{schema}`.items WHERE v = 'changed'") == [(0,)]
+
+
+def test_statement_sees_change_made_by_another_session(
+    upstream: Any, proxy: Any, schema: str
+) -> None:
+    """A statement prepared while the table was clean is re-planned when another connection on
+    the same branch changes the table (the sessions share the branch's state)."""
+    admin(upstream, f"USE `{schema}`", *SETUP)
+    with branch(upstream, "all") as name:
+        user = f"{upstream.user}~{name}"
+        a = StmtClient(proxy.host, proxy.port, user, schema)
+        sid, _, _ = a.prepare(SELECT)
+        before = a.execute(sid, [9]).rows
+        other = proxy.connect(user=user, database=schema, autocommit=True)
+        try:
+            with other.cursor() as cur:
+                cur.execute("INSERT INTO items VALUES (42, 'from b')")
+        finally:
+            other.close()
+        after = a.execute(sid, [9]).rows
+        a.close()
+    assert len(before) == 2
+    assert len(after) == 3 and after[-1].endswith(b"from b")
+    assert admin(upstream, f"SELECT COUNT(*) FROM `{schema}`.items") == [(10,)]
