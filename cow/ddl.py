@@ -49,7 +49,9 @@ def _db_of(ctx: StatementContext, node: exp.Table) -> str:
     return ctx.current_db
 
 
-async def _exists_on_branch(engine: BranchEngine, ctx: StatementContext, db: str, name: str) -> bool:
+async def _exists_on_branch(
+    engine: BranchEngine, ctx: StatementContext, db: str, name: str
+) -> bool:
     ts = ctx.branch.tables.get((db, name))
     if ts is not None:
         return ts.state != "dropped"
@@ -83,7 +85,7 @@ async def _create(
     db, name = _db_of(ctx, node), node.name
     if await _exists_on_branch(engine, ctx, db, name):
         if tree.args.get("exists"):
-            await client.query(f"DO 0")  # a statement boundary, as the server's own note
+            await client.query("DO 0")  # a statement boundary, as the server's own note
             return OkReply(0, 0, 1, "")
         raise EngineError(1050, "42S01", f"Table '{name}' already exists")
     ovdb = overlay_db(ctx.branch.id, db)
@@ -118,9 +120,7 @@ async def _truncate(
         ts = await engine.ensure_dirty(ctx.branch, db, name)
         await client.query(f"TRUNCATE TABLE {qualified(ts.overlay_db, ts.overlay_table)}")
         if ts.state == "cow":
-            await engine.control.query(
-                f"TRUNCATE TABLE {qualified(ts.overlay_db, ts.tomb_table)}"
-            )
+            await engine.control.query(f"TRUNCATE TABLE {qualified(ts.overlay_db, ts.tomb_table)}")
             ts.state = "materialized"  # no base rows visible any more
             await engine.save_table(ctx.branch, ts, (db, name))
     return OkReply()
@@ -143,9 +143,7 @@ async def _alter(
     # Splice the overlay's name in place of the table name.
     start = node.args["db"].meta["start"] if node.args.get("db") else node.this.meta["start"]
     end = node.this.meta["end"] + 1
-    await client.query(
-        ctx.sql[:start] + qualified(ts.overlay_db, ts.overlay_table) + ctx.sql[end:]
-    )
+    await client.query(ctx.sql[:start] + qualified(ts.overlay_db, ts.overlay_table) + ctx.sql[end:])
     engine.forget_meta(ts.overlay_db, ts.overlay_table)
     if ts.state == "cow":
         for a in actions:
@@ -216,9 +214,7 @@ async def _drop(
 
 
 async def _drop_overlay(engine: BranchEngine, ts: TableState) -> None:
-    await engine.control.query(
-        f"DROP TABLE IF EXISTS {qualified(ts.overlay_db, ts.overlay_table)}"
-    )
+    await engine.control.query(f"DROP TABLE IF EXISTS {qualified(ts.overlay_db, ts.overlay_table)}")
     if ts.tomb_table:
         await engine.control.query(
             f"DROP TABLE IF EXISTS {qualified(ts.overlay_db, ts.tomb_table)}"
@@ -226,4 +222,4 @@ async def _drop_overlay(engine: BranchEngine, ts: TableState) -> None:
     engine.forget_meta(ts.overlay_db, ts.overlay_table)
 
 
-__all__ = ["run_ddl", "no_such_table"]
+__all__ = ["no_such_table", "run_ddl"]

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 
+from sqlglot import exp
+
 from branchdb.sqlrewrite.classify import Kind, classify_one
+from branchdb.sqlrewrite.reads import replacement_edits
 from branchdb.sqlrewrite.refs import (
     TableRef,
     Unparseable,
     all_table_refs,
     locking_clause_spans,
     parse,
-    qualified_columns,
     splice,
     tokenize,
 )
@@ -70,7 +72,9 @@ class BranchEngine:
             )
             self.charsets = {int(text(r[0]) or 0): text(r[1]) or "" for r in res.rows}
             res = await self.control.query("SELECT VERSION()")
-            self.flavor = "mariadb" if "mariadb" in (text(res.rows[0][0]) or "").lower() else "mysql"
+            self.flavor = (
+                "mariadb" if "mariadb" in (text(res.rows[0][0]) or "").lower() else "mysql"
+            )
             # Overlay DDL must never wait for long on a metadata lock held by a client of this
             # very engine (that client waits for us): fail the statement instead.
             await self.control.query("SET SESSION lock_wait_timeout = 10")
@@ -157,7 +161,9 @@ class BranchEngine:
             tree = parse(ctx.sql)
         except Unparseable:
             if self._tokens_mention_watched(ctx):
-                raise not_supported("a statement branchdb cannot parse, on a changed table,")
+                raise not_supported(
+                    "a statement branchdb cannot parse, on a changed table,"
+                ) from None
             return Passthrough()
         refs = all_table_refs(tree, tokens)
         edits = await self.read_edits(ctx, refs, tree)
@@ -184,8 +190,7 @@ class BranchEngine:
         skip: frozenset[int] = frozenset(),
     ) -> list[Edit]:
         """Edits that put each changed table's branch version in place of its reference."""
-        edits: list[Edit] = []
-        replaced: list[TableRef] = []
+        pairs: list[tuple[TableRef, str]] = []
         for ref in refs:
             if ref.start in skip:
                 continue
@@ -193,14 +198,11 @@ class BranchEngine:
             if db is None:
                 continue
             rep = await self.read_text(ctx.branch, db, ref.name)
-            if rep is None:
-                continue
-            alias = "" if ref.alias else f" AS {quote_ident(ref.name)}"
-            edits.append((ref.start, ref.end, rep + alias))
-            edits.extend((s, e, "") for s, e in ref.hint_spans)
-            replaced.append(ref)
-        edits.extend(db_prefix_fixes(tree, replaced))
-        return edits
+            if rep is not None:
+                pairs.append((ref, rep))
+        if not pairs or not isinstance(tree, exp.Expression):
+            return []
+        return replacement_edits(tree, pairs)
 
     async def read_text(self, branch: BranchInfo, db: str, name: str) -> str | None:
         """What stands for `db.name` in a read on this branch; None keeps the base table."""
@@ -234,6 +236,11 @@ class BranchEngine:
         if branch.mode == "schema":
             return f or "0"
         return f or "HIDDEN"  # empty
+
+    def forget_branch(self, branch_id: str) -> None:
+        """Drop what this engine remembers of a branch (after reset/delete)."""
+        self._prepared = {k for k in self._prepared if k[0] != branch_id}
+        self._meta = {k: v for k, v in self._meta.items() if branch_id not in k[0]}
 
     # ----------------------------------------------------------------- metadata
 
@@ -318,7 +325,9 @@ class BranchEngine:
                 base = await load_table_meta(c, db, name)
                 if base is None:
                     continue
-                await self._build_overlay(TableState(db, name, "cow", ovdb, name, tomb_table(name)), base)
+                await self._build_overlay(
+                    TableState(db, name, "cow", ovdb, name, tomb_table(name)), base
+                )
             self._prepared.add(key)
 
     async def _build_overlay(self, ts: TableState, base: TableMeta) -> None:
@@ -375,7 +384,9 @@ class BranchEngine:
             await insert_copied(c, ts, base, overlay, res.rows)
             await c.query("COMMIT")
 
-    async def save_table(self, branch: BranchInfo, ts: TableState | None, key: tuple[str, str]) -> None:
+    async def save_table(
+        self, branch: BranchInfo, ts: TableState | None, key: tuple[str, str]
+    ) -> None:
         """Record a table's new state (None: forget it) in the catalog and the branch cache."""
         async with self._lock:
             if ts is None:
@@ -403,22 +414,6 @@ def _q(s: str) -> str:
     from .executor import quote_str
 
     return quote_str(s)
-
-
-def db_prefix_fixes(tree: object, replaced: list[TableRef]) -> list[Edit]:
-    """Drop the `db.` of `db.table.col` columns whose table reference was replaced."""
-    from sqlglot import exp
-
-    if not isinstance(tree, exp.Expression):
-        return []
-    names = {(r.db, r.name) for r in replaced if r.db is not None and r.alias is None}
-    if not names:
-        return []
-    out = []
-    for col, ds, ts in qualified_columns(tree):
-        if (col.args["db"].name, col.args["table"].name) in names:
-            out.append((ds, ts, ""))
-    return out
 
 
 def column_map_json(m: dict[str, str]) -> str:

@@ -6,6 +6,7 @@ has connections, `expires_at` is NULL; when the count drops to zero it becomes n
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 from . import catalog
@@ -66,7 +67,7 @@ class Lifecycle:
         info = await self._must(name_or_id)
         return await self._usage(info)
 
-    async def list(self) -> list[BranchUsage]:
+    async def list(self) -> builtins.list[BranchUsage]:
         return [await self._usage(b) for b in await catalog.list_branches(self.control)]
 
     async def _usage(self, info: BranchInfo) -> BranchUsage:
@@ -87,7 +88,7 @@ class Lifecycle:
             raise CatalogError(f"no branch {name_or_id!r}")
         return info
 
-    async def _overlay_dbs(self, info: BranchInfo) -> list[str]:
+    async def _overlay_dbs(self, info: BranchInfo) -> builtins.list[str]:
         prefix = f"{OVERLAY_PREFIX}{info.id}\\_%"
         res = await self.control.query(
             "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
@@ -124,7 +125,7 @@ class Lifecycle:
             ],
         )
 
-    async def gc(self) -> list[str]:
+    async def gc(self) -> builtins.list[str]:
         """Delete expired, unprotected branches without connections; returns their names."""
         res = await self.control.query(
             f"SELECT name FROM {_C}.branches WHERE expires_at IS NOT NULL"

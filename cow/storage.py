@@ -108,7 +108,7 @@ async def insert_copied(
     if not rows:
         return
     cols = copy_columns(base, overlay)
-    metas = [base.column(c) for c in cols]
+    metas = [m for m in (base.column(c) for c in cols) if m is not None]
     target = qualified(ts.overlay_db, ts.overlay_table)
     names = ", ".join(quote_ident(c) for c in cols)
     for i in range(0, len(rows), _BATCH):

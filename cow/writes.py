@@ -24,6 +24,7 @@ from branchdb.sqlrewrite.dml import (
     insert_source,
     update_layout,
 )
+from branchdb.sqlrewrite.reads import db_prefix_fixes
 from branchdb.sqlrewrite.refs import (
     TableRef,
     Unparseable,
@@ -36,7 +37,7 @@ from branchdb.sqlrewrite.refs import (
 )
 
 from .catalog import TableState
-from .engine import BranchEngine, Edit, db_prefix_fixes
+from .engine import BranchEngine, Edit
 from .executor import Executor, QueryResult, UpstreamError, quote_ident
 from .literals import literal_from_result
 from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext, not_supported
@@ -147,9 +148,7 @@ def _blank_modifiers(sql: str, tokens: list) -> str:  # type: ignore[type-arg]
     return sql
 
 
-async def _target(
-    engine: BranchEngine, ctx: StatementContext, ref: TableRef
-) -> Target:
+async def _target(engine: BranchEngine, ctx: StatementContext, ref: TableRef) -> Target:
     db = ref.db or ctx.current_db
     if db is None:
         raise NO_DB
@@ -236,9 +235,7 @@ async def _update_delete(
             written = set_cols.get(vis.lower(), set()) | (
                 set_cols.get("", set()) if len(targets) == 1 else set()
             )
-            t.check_keys = any(
-                c.lower() in written for key in t.base.unique_keys for c in key
-            )
+            t.check_keys = any(c.lower() in written for key in t.base.unique_keys for c in key)
     pk_sql = None
     t0 = targets[0]
     if not multi and layout.where is not None and len(refs) > 1 and t0.ref.start in target_starts:
@@ -249,9 +246,7 @@ async def _update_delete(
     return await _execute(engine, ctx, client, targets, user_sql, pk_sql)
 
 
-def _key_list_plan(
-    sql: str, layout: object, user_edits: list[Edit], t: Target
-) -> tuple[str, str]:
+def _key_list_plan(sql: str, layout: object, user_edits: list[Edit], t: Target) -> tuple[str, str]:
     from branchdb.sqlrewrite.dml import WriteLayout
 
     assert isinstance(layout, WriteLayout) and layout.where is not None
@@ -379,7 +374,10 @@ async def _insert(
                 await atomic.ok()
                 return OkReply(0, 0, sel.warnings, "Records: 0  Duplicates: 0  Warnings: 0")
             lits = [
-                [literal_from_result(c, v, engine.charsets) for c, v in zip(sel.columns, r, strict=True)]
+                [
+                    literal_from_result(c, v, engine.charsets)
+                    for c, v in zip(sel.columns, r, strict=True)
+                ]
                 for r in sel.rows
             ]
             values = "VALUES " + ", ".join("(" + ", ".join(r) + ")" for r in lits)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,9 @@ def _word(tok: Token) -> str:
     return "" if tok.token_type in _NOT_WORDS else tok.text.upper()
 
 
-def _clauses_after(sql: str, tokens: list[Token], top: list[int], pos: int) -> tuple[
-    tuple[int, int] | None, tuple[int, int]
-]:
+def _clauses_after(
+    sql: str, tokens: list[Token], top: list[int], pos: int
+) -> tuple[tuple[int, int] | None, tuple[int, int]]:
     """WHERE body and ORDER/LIMIT rest at depth 0 after text offset `pos`."""
     end = len(sql.rstrip().rstrip(";"))
     where_kw = None

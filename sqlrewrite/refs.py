@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 DIALECT = "mysql"
 
@@ -43,7 +43,7 @@ def parse(sql: str) -> exp.Expression:
         tree = sqlglot.parse_one(sql, read=DIALECT)
     except (ParseError, TokenError) as e:
         raise Unparseable(str(e)) from None
-    if tree is None or isinstance(tree, exp.Command):
+    if not isinstance(tree, exp.Expression) or isinstance(tree, exp.Command):
         raise Unparseable("statement kind not modelled by sqlglot")
     return tree
 

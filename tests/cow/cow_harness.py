@@ -138,7 +138,7 @@ class World:
         for name in self.branches:
             try:
                 await self.lifecycle.delete(name, force=True)
-            except Exception:  # noqa: BLE001 - best-effort cleanup
+            except Exception:
                 pass
         self.admin.close()
         self.control.close()

@@ -130,7 +130,9 @@ class Gen:
         r = self.r
         c = r.random()
         if c < 0.25:
-            return f"INSERT INTO items (code, grp, qty) VALUES ({self.code()}, {r.randint(0, 8)}, 1)"
+            return (
+                f"INSERT INTO items (code, grp, qty) VALUES ({self.code()}, {r.randint(0, 8)}, 1)"
+            )
         if c < 0.40:
             rows = ", ".join(
                 f"({self.code()}, {r.randint(0, 8)}, {r.randint(0, 9)})"
@@ -144,7 +146,9 @@ class Gen:
                 " ON DUPLICATE KEY UPDATE qty = COALESCE(qty, 0) + 1"
             )
         if c < 0.65:
-            return f"REPLACE INTO items (id, code, grp, qty) VALUES ({self.id()}, {self.code()}, 2, 5)"
+            return (
+                f"REPLACE INTO items (id, code, grp, qty) VALUES ({self.id()}, {self.code()}, 2, 5)"
+            )
         if c < 0.80:
             tag = r.choice(["red", "blue", "green", "x", "new"])
             verb = r.choice(["INSERT", "INSERT IGNORE", "REPLACE"])
@@ -165,7 +169,8 @@ class Gen:
         return r.choice(
             [
                 f"UPDATE items SET qty = qty + 1 WHERE id = {i}",
-                f"UPDATE items SET qty = {r.randint(0, 9)}, note = 'u' WHERE grp = {r.randint(0, 8)}",
+                f"UPDATE items SET qty = {r.randint(0, 9)}, note = 'u'"
+                f" WHERE grp = {r.randint(0, 8)}",
                 f"UPDATE items SET code = {self.code()} WHERE id = {i}",
                 f"UPDATE items SET id = {self.id()} WHERE id = {i}",
                 f"UPDATE items SET price = price * 2 WHERE id BETWEEN {i} AND {i + 5}",
@@ -175,7 +180,8 @@ class Gen:
                 f" WHERE t.tag = '{r.choice(['red', 'blue'])}'",
                 "UPDATE items i JOIN tags t ON t.item_id = i.id SET t.w = t.w + 1, i.note = 'j'"
                 f" WHERE i.grp = {r.randint(0, 8)}",
-                f"UPDATE tags SET w = w + 1 WHERE item_id IN (SELECT id FROM items WHERE grp = {r.randint(0, 8)})",
+                "UPDATE tags SET w = w + 1 WHERE item_id IN"
+                f" (SELECT id FROM items WHERE grp = {r.randint(0, 8)})",
                 f"UPDATE loose SET b = 'upd' WHERE a = {r.randint(0, 5)}",
                 f"UPDATE IGNORE items SET code = {self.code()} WHERE grp = {r.randint(0, 8)}",
             ]
@@ -194,7 +200,8 @@ class Gen:
                 "DELETE t FROM tags t JOIN items i ON i.id = t.item_id"
                 f" WHERE i.grp = {r.randint(0, 8)}",
                 f"DELETE FROM loose WHERE a = {r.randint(0, 5)} LIMIT 1",
-                f"DELETE FROM items WHERE id IN (SELECT item_id FROM tags WHERE w = {r.randint(1, 9)})",
+                "DELETE FROM items WHERE id IN"
+                f" (SELECT item_id FROM tags WHERE w = {r.randint(1, 9)})",
             ]
         )
 

@@ -45,8 +45,13 @@ def test_schema_mode_tables_exist_but_are_empty(schema: str, upstream: Any) -> N
     async def body(world: World, s: BranchSession, db: str) -> None:
         assert rows(await s.run("SELECT COUNT(*) FROM items")) == [("0",)]
         # ids continue from the base's counter, so rows made on the branch never reuse base ids
-        ai = rows(await direct(world.admin, "SELECT AUTO_INCREMENT FROM information_schema.TABLES"
-                               " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items'"))[0][0]
+        ai = rows(
+            await direct(
+                world.admin,
+                "SELECT AUTO_INCREMENT FROM information_schema.TABLES"
+                " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items'",
+            )
+        )[0][0]
         assert (await s.run("INSERT INTO items (code) VALUES ('new')"))[:3] == ("ok", 1, int(ai))
         assert rows(await s.run("SELECT id, code FROM items")) == [(ai, "new")]
         assert rows(await s.run("SELECT COUNT(*) FROM nopk")) == [("0",)]
@@ -116,7 +121,11 @@ def test_ddl_subset(schema: str, upstream: Any) -> None:
         assert (await s.run("DROP TABLE fresh"))[0] == "ok"
         assert await s.run("SELECT * FROM fresh") == ("err", 1146)
 
-        for sql in ("CREATE INDEX i ON items (qty)", "RENAME TABLE items TO x", "LOAD DATA INFILE 'x' INTO TABLE items"):
+        for sql in (
+            "CREATE INDEX i ON items (qty)",
+            "RENAME TABLE items TO x",
+            "LOAD DATA INFILE 'x' INTO TABLE items",
+        ):
             assert await s.run(sql) == ("err", 1235), sql
 
     run(upstream, schema, body)
