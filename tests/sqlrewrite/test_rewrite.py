@@ -50,7 +50,10 @@ def span(sql: str, s: tuple[int, int] | None) -> str | None:
 
 
 def test_update_layout() -> None:
-    sql = "UPDATE t JOIN u ON u.id = t.id SET t.a = (SELECT 1 WHERE 1), u.b = 2 WHERE t.x = 1 ORDER BY t.id LIMIT 3"
+    sql = (
+        "UPDATE t JOIN u ON u.id = t.id SET t.a = (SELECT 1 WHERE 1), u.b = 2"
+        " WHERE t.x = 1 ORDER BY t.id LIMIT 3"
+    )
     lay = update_layout(sql, tokenize(sql))
     assert span(sql, lay.refs) == "t JOIN u ON u.id = t.id "
     assert span(sql, lay.where) == " t.x = 1 "
