@@ -338,41 +338,46 @@ VARIANTS = ("base direct", "base via proxy (no branch)", "branch copy-up", "bran
 
 
 def measure_updates(s: Settings, pp: ProxyProcess, branch: str) -> dict[str, list[float]]:
-    """One-row UPDATEs by PK, the four variants interleaved row by row, order rotating.
+    """One-row UPDATEs by PK, the four variants interleaved round by round, order rotating.
 
     The branch's table is already dirty (the storage step changed every 100th row), so a first
-    touch pays the copy-up only, not the overlay creation. Ids avoid multiples of 100.
+    touch pays the copy-up only, not the overlay creation. Ids avoid multiples of 100. The
+    copied-row variant updates the row the previous round copied up.
     """
     base_q = f"`{s.schema}`.`{table_name(s.focus)}`"
     copy_q = f"`{s.schema}`.`{table_name(s.focus)}_copy`"
     rng = secrets.SystemRandom()
-    pool = [i for i in rng.sample(range(1, s.focus + 1), min(s.focus, s.updates * 3)) if i % 100]
-    ids = pool[: s.updates]
+    need = 3 * s.updates + 1
+    pool = [i for i in rng.sample(range(1, s.focus + 1), min(s.focus, 2 * need)) if i % 100]
+    if len(pool) < need:
+        raise RuntimeError(f"--focus {s.focus} has too few rows for {s.updates} UPDATEs")
+    # Every variant updates its own fresh random rows: the first touch of a row may fetch its
+    # page from disk, so two variants sharing a row would favour whichever ran second.
+    ids_branch, ids_direct, ids_plain = (
+        pool[k * s.updates : (k + 1) * s.updates] for k in range(3)
+    )
+    first_copied = pool[3 * s.updates]
     out: dict[str, list[float]] = {v: [] for v in VARIANTS}
     direct = _connect(s.upstream)
     plain = pymysql.connect(**pp.target.pymysql_kwargs(), autocommit=True)
     try:
         with _branch_conn(pp, branch) as bconn:
             cur_d, cur_p, cur_b = direct.cursor(), plain.cursor(), bconn.cursor()
-            prev: int | None = None
             sql = "UPDATE {} SET k = k + 1 WHERE id = {}"
-            for n, i in enumerate(ids):
+            cur_b.execute(sql.format(base_q, first_copied))  # so each round has a copied row
+            prev = first_copied
+            for n in range(s.updates):
                 steps: list[tuple[str, Any, str]] = [
-                    ("base direct", cur_d, sql.format(copy_q, i)),
-                    ("base via proxy (no branch)", cur_p, sql.format(copy_q, i)),
-                    ("branch copy-up", cur_b, sql.format(base_q, i)),
+                    ("base direct", cur_d, sql.format(copy_q, ids_direct[n])),
+                    ("base via proxy (no branch)", cur_p, sql.format(copy_q, ids_plain[n])),
+                    ("branch copy-up", cur_b, sql.format(base_q, ids_branch[n])),
+                    ("branch copied row", cur_b, sql.format(base_q, prev)),
                 ]
-                if prev is not None:
-                    steps.append(("branch copied row", cur_b, sql.format(base_q, prev)))
+                # Cyclic rotation: over any 4 rounds each variant runs once in each position.
                 rotate = n % len(steps)
-                order = steps[rotate:] + steps[:rotate]
-                if n % 2:
-                    order.reverse()
-                # The copied-row UPDATE of the previous id may run before this id's copy-up:
-                # both orders are fine, they touch different rows.
-                for label, cur, stmt in order:
+                for label, cur, stmt in steps[rotate:] + steps[:rotate]:
                     out[label].append(_timed(cur, stmt))
-                prev = i
+                prev = ids_branch[n]
     finally:
         direct.close()
         plain.close()
@@ -431,7 +436,7 @@ def run(s: Settings) -> Outcome:
                 (
                     "schedule",
                     f"{s.creates} creates per size, first write on {s.first_writes} of them; "
-                    f"{s.updates} one-row UPDATEs per variant, interleaved row by row",
+                    f"{s.updates} one-row UPDATEs per variant, interleaved round by round",
                 ),
             ],
         )
@@ -562,9 +567,10 @@ def render(out: Outcome, s: Settings) -> str:
         "",
         f"## One-row UPDATE by PK ({s.focus:,}-row table)",
         "",
-        "Interleaved row by row, order rotating. `base direct` and `base via proxy (no branch)` "
-        "update a copy of the base (same size and content) so the measured base stays "
-        "untouched. `branch copy-up` is the first touch of a row on a branch whose table is "
+        "Interleaved round by round, order rotating; each variant updates its own random rows "
+        "(a row's first touch may read its page from disk). `base direct` and `base via proxy "
+        "(no branch)` update a copy of the base (same size and content) so the measured base "
+        "stays untouched. `branch copy-up` is the first touch of a row on a branch whose table is "
         "already dirty; `branch copied row` updates a row the branch already holds. Branch "
         "statements go through the proxy.",
         "",
