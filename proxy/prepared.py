@@ -74,6 +74,31 @@ _NO_CURSOR = 1421
 _EMULATED_IDS = 0x7F000000
 
 
+@dataclass(frozen=True)
+class ReadPlan:
+    upstream_sql: str  # what the upstream prepares: the client's SQL, or the rewrite with `?`
+    inline_sql: str = ""  # a rewrite with parameters, markers in place of `?`: run inline
+
+
+#: Marker literals standing for parameter i while the engine plans: unusual 19-digit numbers.
+_MARKER_HEAD = "7391046205"
+_MARKER = re.compile(rf"(?<![\w.]){_MARKER_HEAD}(\d{{9}})(?![\w.])")
+
+
+def _marker(i: int) -> str:
+    return f"{_MARKER_HEAD}{i:09d}"
+
+
+def unmark(sql: str) -> str:
+    """The rewrite with `?` in place of every marker (for the upstream's column definitions)."""
+    return _MARKER.sub("?", sql)
+
+
+def fill_markers(sql: str, literals: list[str]) -> str:
+    """The rewrite with each marker replaced by the literal of the parameter it names."""
+    return _MARKER.sub(lambda m: literals[int(m.group(1))], sql)
+
+
 @dataclass
 class Statement:
     client_id: int
@@ -236,21 +261,19 @@ class PreparedStatements:
         if len(statements) == 1 and statements[0].kind not in _PLANNABLE:
             await self._prepare_emulated(packet, sql, db)
             return
-        target = sql
+        count = len(binary.placeholder_positions(sql))
+        watch: frozenset[str] | None = None
+        plan: ReadPlan | ErrorReply | None = ReadPlan(sql)
         if len(statements) == 1:
             watch = self._branch().watch
-            outcome = await self._plan(sql, db)
-            if isinstance(outcome, ErrorReply):
-                self._finish(packet, [ErrPacket(outcome.errno, outcome.sqlstate, outcome.message)])
-                return
-            if isinstance(outcome, RelayQuery):
-                target = outcome.sql
-            elif not isinstance(outcome, Passthrough):  # the plan ran something: emulate
-                await self._prepare_emulated(packet, sql, db)
-                return
-        else:
-            watch = None
-        reply = await self._upstream_prepare(target)
+            plan = await self._plan_read(sql, db, count)
+        if isinstance(plan, ErrorReply):
+            self._finish(packet, [ErrPacket(plan.errno, plan.sqlstate, plan.message)])
+            return
+        if plan is None:  # the plan ran something: emulate
+            await self._prepare_emulated(packet, sql, db)
+            return
+        reply = await self._upstream_prepare(plan.upstream_sql)
         if reply[0][:1] != b"\x00":
             self._finish(packet, reply)
             return
@@ -263,26 +286,45 @@ class PreparedStatements:
             columns=ok.columns,
             emulated=False,
             upstream_id=ok.statement_id,
-            upstream_sql=target,
+            upstream_sql=plan.upstream_sql,
             watch=watch,
         )
-        if target != sql and len(binary.placeholder_positions(target)) != len(
-            binary.placeholder_positions(sql)
-        ):
-            # The rewrite moved placeholders: run it with values instead (rows re-encoded here).
-            self._close_upstream(ok.statement_id)
-            stmt.emulated = True
-            stmt.params = len(binary.placeholder_positions(sql))
-            stmt.client_id = next(self._ids)
-            params = binary.fabricated_params(stmt.params)
-            columns = _split_defs(reply, ok, self.session.capabilities)[1]
-            reply = self._prepare_ok(stmt, params, columns, ok.warnings)
-        elif target != sql and ok.params:
+        if plan.inline_sql:
             self._close_upstream(ok.statement_id)
             stmt.upstream_id = 0
             stmt.inline = True
+            stmt.upstream_sql = plan.inline_sql
+            stmt.params = count
+            if ok.params != count:  # the rewrite repeats a parameter: the client sees its own
+                columns = _split_defs(reply, ok, self.session.capabilities)[1]
+                reply = self._prepare_ok(stmt, binary.fabricated_params(count), columns, 0)
         self.statements[stmt.client_id] = stmt
         self._finish(packet, reply)
+
+    async def _plan_read(
+        self, sql: str, db: str | None, params: int
+    ) -> ReadPlan | ErrorReply | None:
+        """How a read (or session statement) runs on the branch now; None: emulate it.
+
+        The engine plans the SQL with each `?` replaced by a numbered marker literal, so whatever
+        its rewrite does with them (keep, repeat, reorder), each marker names the client's
+        parameter that belongs there.
+        """
+        marked = sql
+        if params:
+            if _MARKER_HEAD in sql:
+                return None
+            marked = binary.substitute(sql, [_marker(i) for i in range(params)])
+        outcome = await self._plan(marked, db)
+        if isinstance(outcome, ErrorReply):
+            return outcome
+        if isinstance(outcome, Passthrough):
+            return ReadPlan(sql)
+        if isinstance(outcome, RelayQuery):
+            if not params:
+                return ReadPlan(outcome.sql)
+            return ReadPlan(unmark(outcome.sql), outcome.sql)
+        return None
 
     async def _prepare_emulated(self, packet: Packet, sql: str, db: str | None) -> None:
         """A statement the engine runs with values: the upstream only checks its syntax."""
@@ -320,39 +362,31 @@ class PreparedStatements:
     async def _replan_and_execute(self, stmt: Statement, packet: Packet) -> None:
         """The branch changed since this statement was planned: plan again, then execute."""
         watch = self._branch().watch
-        outcome = await self._plan(stmt.sql, stmt.db)
-        if isinstance(outcome, ErrorReply):
-            self._finish(packet, [ErrPacket(outcome.errno, outcome.sqlstate, outcome.message)])
+        plan = await self._plan_read(stmt.sql, stmt.db, stmt.params)
+        if isinstance(plan, ErrorReply):
+            self._finish(packet, [ErrPacket(plan.errno, plan.sqlstate, plan.message)])
             return
-        if isinstance(outcome, RelayQuery):
-            target = outcome.sql
-        elif isinstance(outcome, Passthrough):
-            target = stmt.sql
-        else:
-            stmt.emulated = True
-            await self._execute_emulated(stmt, packet)
-            return
-        if target != stmt.sql and len(binary.placeholder_positions(target)) != stmt.params:
+        if plan is None:
             self._drop_upstream(stmt)
             stmt.emulated = True
             await self._execute_emulated(stmt, packet)
             return
-        if target != stmt.sql and stmt.params:
+        if plan.inline_sql:
             self._drop_upstream(stmt)
             stmt.inline = True
-            stmt.upstream_sql = target
+            stmt.upstream_sql = plan.inline_sql
             stmt.watch = watch
             await self._execute_inline(stmt, packet)
             return
-        if stmt.inline or target != stmt.upstream_sql:
-            reply = await self._upstream_prepare(target)
+        if stmt.inline or plan.upstream_sql != stmt.upstream_sql:
+            reply = await self._upstream_prepare(plan.upstream_sql)
             if reply[0][:1] != b"\x00":
                 self._finish(packet, reply)
                 return
             self._drop_upstream(stmt)
             stmt.inline = False
             stmt.upstream_id = binary.parse_prepare_ok(reply[0]).statement_id
-            stmt.upstream_sql = target
+            stmt.upstream_sql = plan.upstream_sql
             stmt.upstream_typed = False
         stmt.watch = watch
         self._relay_execute(stmt, packet)
@@ -381,7 +415,7 @@ class PreparedStatements:
     async def _execute_inline(self, stmt: Statement, packet: Packet) -> None:
         """Prepare the rewritten read with the values in place, execute it, relay the reply."""
         self._drop_cursor(stmt)
-        sql = binary.substitute(stmt.upstream_sql, self._literals(stmt, packet))
+        sql = fill_markers(stmt.upstream_sql, self._literals(stmt, packet))
         reply = await self._upstream_prepare(sql)
         if reply[0][:1] != b"\x00":
             self._finish(packet, reply)

@@ -143,3 +143,22 @@ def test_prepare_reply_round_trip(deprecate_eof: bool) -> None:
     assert payloads[1] == (
         b"\x03def\x00\x00\x00\x01?\x00\x0c?\x00\x00\x00\x00\x00\x06\x80\x00\x00\x00\x00"
     )
+
+
+def test_markers_map_repeated_and_reordered_parameters() -> None:
+    """A rewrite may repeat or reorder the client's parameters: each marker names its own."""
+    from branchdb.proxy.prepared import _marker, fill_markers, unmark
+
+    rewrite = (
+        f"SELECT * FROM (SELECT * FROM o WHERE b = {_marker(1)} AND a = {_marker(0)}"
+        f" UNION ALL SELECT * FROM t WHERE a = {_marker(0)}) AS t WHERE a = {_marker(0)}"
+        f" LIMIT {_marker(2)}"
+    )
+    assert fill_markers(rewrite, ["'x'", "7", "3"]) == (
+        "SELECT * FROM (SELECT * FROM o WHERE b = 7 AND a = 'x'"
+        " UNION ALL SELECT * FROM t WHERE a = 'x') AS t WHERE a = 'x' LIMIT 3"
+    )
+    assert unmark(rewrite).count("?") == 5
+    assert unmark("SELECT 17391046205000000001, a7391046205000000001") == (
+        "SELECT 17391046205000000001, a7391046205000000001"
+    )
