@@ -251,6 +251,10 @@ class BranchEngine:
                 self._meta[key] = await load_table_meta(self.control, db, table)
         return self._meta[key]
 
+    async def auto_increment(self, db: str, table: str) -> int | None:
+        async with self._lock:
+            return await auto_increment_of(self.control, db, table)
+
     def forget_meta(self, db: str, table: str) -> None:
         self._meta.pop((db, table), None)
 

@@ -95,6 +95,7 @@ class Target:
     filt: str | None
     copy_sql: str | None = None  # SELECT of the base rows to copy up
     check_keys: bool = False  # run the unique-key check after the statement
+    force_ai: int | None = None  # SET insert_id: the base handed out ids past the overlay's
     extra: list[tuple[bytes | None, ...]] = field(default_factory=list)
 
     @property
@@ -394,6 +395,7 @@ async def _insert(
             assert target.base is not None
             target.copy_sql = _key_copy_sql(target, columns, rows_lits)
             target.check_keys = True
+            target.force_ai = await _base_ids_ahead(engine, target)
         res = await _attempts(engine, client, [target], user_sql, atomic)
     except BaseException:
         await _reset_gen(client)
@@ -405,6 +407,22 @@ async def _insert(
         dups = 0 if res.affected_rows == n else 1
         info = f"Records: {n}  Duplicates: {dups}  Warnings: {res.warnings}"
     return OkReply(res.affected_rows, res.insert_id, res.warnings, info)
+
+
+async def _base_ids_ahead(engine: BranchEngine, t: Target) -> int | None:
+    """The base's next auto-increment id when it is past the overlay's, else None.
+
+    Teammates keep inserting into the base; ids the branch generates start at or above the
+    base's counter at the moment of the insert, so a branch row never hides a base row that
+    existed then.
+    """
+    if t.base is None or t.base.auto_increment_column is None:
+        return None
+    base_ai = await engine.auto_increment(t.base.db, t.base.table)
+    ov_ai = await engine.auto_increment(t.ts.overlay_db, t.ts.overlay_table)
+    if base_ai is None or ov_ai is None or base_ai <= ov_ai:
+        return None
+    return base_ai
 
 
 def _value_literals(tree: exp.Insert) -> list[list[str | None]]:
@@ -507,7 +525,14 @@ async def _attempts(
                 return QueryResult(info=info)
             sql = user_sql.replace("{_bdb_keys}", _key_condition(targets[0], keys), 1)
         await client.query(f"SET {GEN_VAR} = {engine.next_gen()}")
-        res = await client.query(sql)
+        forced = targets[0].force_ai
+        if forced is not None:
+            await client.query(f"SET insert_id = {forced}")
+        try:
+            res = await client.query(sql)
+        finally:
+            if forced is not None:
+                await client.query("SET insert_id = 0")
         conflicts = False
         for t in targets:
             if t.cow and t.check_keys:

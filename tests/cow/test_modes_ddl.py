@@ -175,3 +175,19 @@ def test_clean_statements_pass_through(schema: str, upstream: Any) -> None:
         assert s.relayed[-1].startswith("SELECT /* c */ * FROM (SELECT")
 
     run(upstream, schema, body)
+
+
+def test_teammate_inserts_stay_visible(schema: str, upstream: Any) -> None:
+    """Ids the branch generates start at the base's counter at the time of the insert."""
+
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        assert (await s.run("UPDATE items SET qty = 0 WHERE id = 1"))[:2] == ("ok", 1)
+        await world.admin.query("INSERT INTO items (code) VALUES ('mate1'), ('mate2')")
+        base_max = int(rows(await direct(world.admin, "SELECT MAX(id) FROM items"))[0][0])
+        reply = await s.run("INSERT INTO items (code) VALUES ('branch')")
+        assert reply[0] == "ok" and reply[2] > base_max, reply
+        codes = [r[0] for r in rows(await s.run("SELECT code FROM items ORDER BY id"))]
+        assert codes[-3:] == ["mate1", "mate2", "branch"], codes
+        await world.admin.query("DELETE FROM items WHERE code LIKE 'mate%'")
+
+    run(upstream, schema, body)
