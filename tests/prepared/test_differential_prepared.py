@@ -26,7 +26,13 @@ from .helpers import admin, branch, connector
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cow"))
 try:  # the copy-on-write differential test's own generator, so both runs test the same thing
-    from test_differential import ORDER, SCHEMA_SQL, TABLES, Gen, seed_sql
+    from test_differential import (  # type: ignore[import-not-found]
+        ORDER,
+        SCHEMA_SQL,
+        TABLES,
+        Gen,
+        seed_sql,
+    )
 except ImportError as exc:
     raise ImportError(
         "tests/prepared/test_differential_prepared.py reuses the statement generator of "
@@ -93,7 +99,7 @@ TX_BUG = (
 )
 
 
-class NoTxGen(Gen):
+class NoTxGen(Gen):  # type: ignore[misc]
     """The same statements without transaction control (autocommit=1 only, until TX_BUG)."""
 
     def tx(self) -> str:
