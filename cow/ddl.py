@@ -120,7 +120,7 @@ async def _truncate(
         ts = await engine.ensure_dirty(ctx.branch, db, name)
         await client.query(f"TRUNCATE TABLE {qualified(ts.overlay_db, ts.overlay_table)}")
         if ts.state == "cow":
-            await engine.control.query(f"TRUNCATE TABLE {qualified(ts.overlay_db, ts.tomb_table)}")
+            await engine.control.query(f"DELETE FROM {qualified(ts.overlay_db, ts.tomb_table)}")
             ts.state = "materialized"  # no base rows visible any more
             await engine.save_table(ctx.branch, ts, (db, name))
     return OkReply()

@@ -39,10 +39,7 @@ from .outcome import (
     not_supported,
 )
 from .storage import (
-    copy_select_list,
-    filter_match,
     filtered_view,
-    insert_copied,
     merged_view,
     tomb_ddl,
     trigger_ddl,
@@ -283,7 +280,7 @@ class BranchEngine:
         if base.is_view:
             raise not_supported("writing through a view")
         ovdb = overlay_db(branch.id, db)
-        state = "cow" if base.primary_key and filt != "0" else "materialized"
+        state = "cow" if filt != "0" else "materialized"
         ts = TableState(db, name, state, ovdb, name, tomb_table(name))
         async with self._lock:
             if (db, name) in branch.tables:
@@ -339,8 +336,8 @@ class BranchEngine:
         ov = qualified(ts.overlay_db, ts.overlay_table)
         await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ts.overlay_db)}")
         await c.query(f"CREATE TABLE IF NOT EXISTS {ov} LIKE {qualified(base.db, base.table)}")
+        await c.query(tomb_ddl(ts, base))
         if base.primary_key:
-            await c.query(tomb_ddl(ts, base))
             for sql in trigger_ddl(ts, base):
                 await c.query(sql)
 
@@ -372,21 +369,6 @@ class BranchEngine:
                     await c.query("COMMIT")
                 finally:
                     await c.query(f"SET SESSION sql_mode = {_q(mode)}")
-        if ts.state == "materialized" and filt != "0":
-            # No primary key to tombstone by: the branch keeps its own full copy. Read with a
-            # plain consistent SELECT and write literals, in the control connection's own
-            # transaction, so it survives whatever the client's transaction does.
-            overlay = await load_table_meta(c, ts.overlay_db, ts.overlay_table)
-            assert overlay is not None
-            sel = copy_select_list(base, overlay, "_bdb_b")
-            where = filter_match(base, "_bdb_b", filt)
-            res = await c.query(
-                f"SELECT {sel} FROM {qualified(base.db, base.table)} AS `_bdb_b` WHERE {where}"
-            )
-            await c.query("SET @_bdb_gen = NULL")
-            await c.query("BEGIN")
-            await insert_copied(c, ts, base, overlay, res.rows)
-            await c.query("COMMIT")
 
     async def save_table(
         self, branch: BranchInfo, ts: TableState | None, key: tuple[str, str]

@@ -23,6 +23,13 @@ _BATCH = 200
 
 
 def tomb_ddl(ts: TableState, meta: TableMeta) -> str:
+    if not meta.primary_key:
+        # Without a key to tombstone by, one marker row hides every base row: the table is
+        # copied whole, in the client's transaction, together with the marker.
+        return (
+            f"CREATE TABLE IF NOT EXISTS {qualified(ts.overlay_db, ts.tomb_table)}"
+            " (`m` TINYINT NOT NULL PRIMARY KEY) ENGINE=InnoDB"
+        )
     defs = []
     for name in meta.primary_key:
         col = meta.column(name)
@@ -57,6 +64,8 @@ def trigger_ddl(ts: TableState, meta: TableMeta) -> list[str]:
 
 def tomb_match(ts: TableState, meta: TableMeta, alias: str, *, same_stmt_hides: bool) -> str:
     """`NOT EXISTS (…)` true when the base row under `alias` is not tombstoned."""
+    if not meta.primary_key:
+        return f"NOT EXISTS (SELECT 1 FROM {qualified(ts.overlay_db, ts.tomb_table)})"
     cond = " AND ".join(
         f"`_bdb_x`.{quote_ident(c)} = {quote_ident(alias)}.{quote_ident(c)}"
         for c in meta.primary_key
@@ -76,7 +85,7 @@ def filter_match(meta: TableMeta, alias: str, filt: str | None) -> str:
     if filt.strip() in ("0", "FALSE"):
         return "0"
     if not meta.primary_key:
-        return f"({filt})"
+        return f"({filt})"  # only used with the base table alone in its FROM
     cond = " AND ".join(
         f"`_bdb_f`.{quote_ident(c)} = {quote_ident(alias)}.{quote_ident(c)}"
         for c in meta.primary_key

@@ -183,6 +183,9 @@ async def _update_delete(
     sql = ctx.sql
     layout = update_layout(sql, tokens) if is_update else delete_layout(sql, tokens)
     refs = all_table_refs(tree, tokens)
+    if layout.targets is not None:  # `DELETE a, b FROM …`: names of references, not tables
+        t_lo, t_hi = layout.targets
+        refs = [r for r in refs if not t_lo <= r.start < t_hi]
     lo, hi = layout.refs
     top = [
         r
@@ -217,6 +220,9 @@ async def _update_delete(
         if not t.cow:
             continue
         assert t.base is not None
+        if not t.base.primary_key:
+            t.copy_sql = _whole_copy_sql(t)
+            continue
         # Copy-up SELECT: this target's base rows, everything else as the branch sees it.
         others = [r for r in refs if r.start != t.ref.start]
         cu_edits = await engine.read_edits(ctx, others, tree)
@@ -239,7 +245,12 @@ async def _update_delete(
             t.check_keys = any(c.lower() in written for key in t.base.unique_keys for c in key)
     pk_sql = None
     t0 = targets[0]
-    if not multi and layout.where is not None and len(refs) > 1 and t0.ref.start in target_starts:
+    if (
+        not multi
+        and layout.where is not None
+        and len(refs) > 1
+        and (t0.overlay.primary_key or (t0.base is not None and t0.base.primary_key))
+    ):
         # Subqueries over other tables: inside an UPDATE/DELETE the server would read them with
         # shared locks (base rows!). Find the matching keys with a plain SELECT instead and
         # give the statement the key list.
@@ -309,7 +320,8 @@ def _update_targets(tree: exp.Expression, top: list[TableRef]) -> list[TableRef]
 
 def _delete_targets(tree: exp.Expression, top: list[TableRef]) -> list[TableRef]:
     out = []
-    for node in tree.args.get("tables") or []:
+    nodes = tree.args.get("tables") or ([tree.this] if tree.args.get("using") else [])
+    for node in nodes:
         name = node.name
         db = node.args.get("db")
         match = [
@@ -326,7 +338,8 @@ def _delete_targets(tree: exp.Expression, top: list[TableRef]) -> list[TableRef]
 
 def _delete_target_list_fixes(tree: exp.Expression) -> list[Edit]:
     out: list[Edit] = []
-    for node in tree.args.get("tables") or []:
+    nodes = tree.args.get("tables") or ([tree.this] if tree.args.get("using") else [])
+    for node in nodes:
         ref = table_ref(node, None)
         if ref is not None and ref.db is not None:
             out.append((ref.start, ref.end, quote_ident(ref.name)))
@@ -391,7 +404,9 @@ async def _insert(
         edits.append((ref.start, ref.end, ov))
         edits.extend(db_prefix_fixes(tree, [ref]))
         user_sql = splice(sql, edits)
-        if target.cow:
+        if target.cow and target.base is not None and not target.base.primary_key:
+            target.copy_sql = _whole_copy_sql(target)
+        elif target.cow:
             assert target.base is not None
             target.copy_sql = _key_copy_sql(target, columns, rows_lits)
             target.check_keys = True
@@ -423,6 +438,17 @@ async def _base_ids_ahead(engine: BranchEngine, t: Target) -> int | None:
     if base_ai is None or ov_ai is None or base_ai <= ov_ai:
         return None
     return base_ai
+
+
+def _whole_copy_sql(t: Target) -> str:
+    """Every visible base row of a table without a primary key, until its marker exists."""
+    assert t.base is not None
+    return (
+        f"SELECT {copy_select_list(t.base, t.overlay, '_bdb_b')}"
+        f" FROM {qualified(t.base.db, t.base.table)} AS `_bdb_b`"
+        f" WHERE {filter_match(t.base, '_bdb_b', t.filt)}"
+        f" AND {tomb_match(t.ts, t.base, '_bdb_b', same_stmt_hides=True)}"
+    )
 
 
 def _value_literals(tree: exp.Insert) -> list[list[str | None]]:
@@ -511,6 +537,9 @@ async def _attempts(
                 rows = (await client.query(t.copy_sql)).rows
                 assert t.base is not None
                 await insert_copied(client, t.ts, t.base, t.overlay, rows)
+                if not t.base.primary_key:
+                    marker = qualified(t.ts.overlay_db, t.ts.tomb_table)
+                    await client.query(f"INSERT IGNORE INTO {marker} VALUES (1)")
             if t.extra:
                 assert t.base is not None
                 await insert_copied(client, t.ts, t.base, t.overlay, t.extra)

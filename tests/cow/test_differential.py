@@ -15,6 +15,7 @@ import random
 import time
 from typing import Any
 
+import pytest
 from cow_harness import Reply, World, connect, direct
 
 SCHEMA_SQL = (
@@ -77,7 +78,11 @@ class Gen:
             return self.delete()
         if r < 0.985:
             return "SELECT LAST_INSERT_ID()"
-        return self.r.choice(["TRUNCATE TABLE loose", "SELECT ROW_COUNT() >= -1"])
+        return self.r.choice(
+            ["TRUNCATE TABLE loose", "SELECT ROW_COUNT() >= -1", "TRUNCATE TABLE tags"]
+            if not self.in_tx
+            else ["SELECT 1"]
+        )
 
     def tx(self) -> str:
         if not self.in_tx:
@@ -123,6 +128,12 @@ class Gen:
                 "WITH c AS (SELECT item_id, SUM(w) AS s FROM tags GROUP BY item_id)"
                 " SELECT items.id, c.s FROM items JOIN c ON c.item_id = items.id ORDER BY 1",
                 f"SELECT * FROM tags WHERE item_id = {i} ORDER BY tag",
+                "SELECT t.tag, COUNT(DISTINCT i.grp) FROM tags t JOIN items i ON i.id = t.item_id"
+                " GROUP BY t.tag HAVING COUNT(*) > 1 ORDER BY t.tag",
+                "SELECT (SELECT COUNT(*) FROM tags WHERE tags.item_id = items.id) AS n, id"
+                " FROM items ORDER BY n DESC, id LIMIT 7",
+                f"SELECT * FROM items WHERE id = {i} FOR UPDATE",
+                "SELECT COUNT(*) FROM items a JOIN items b ON b.grp = a.grp WHERE a.id < 10",
             ]
         )
 
@@ -161,7 +172,12 @@ class Gen:
             )
         if c < 0.95:
             return f"INSERT INTO loose VALUES ({r.randint(0, 5)}, 'x{r.randint(0, 9)}')"
-        return f"INSERT INTO items SET code = {self.code()}, grp = 4, note = 'set'"
+        if c < 0.97:
+            return f"INSERT INTO items SET code = {self.code()}, grp = 4, note = 'set'"
+        return (
+            "INSERT INTO tags (item_id, tag, w) SELECT id, 'odku', 1 FROM items"
+            f" WHERE id BETWEEN {self.id()} AND {self.id()} ON DUPLICATE KEY UPDATE w = w + 10"
+        )
 
     def update(self) -> str:
         r = self.r
@@ -183,6 +199,9 @@ class Gen:
                 "UPDATE tags SET w = w + 1 WHERE item_id IN"
                 f" (SELECT id FROM items WHERE grp = {r.randint(0, 8)})",
                 f"UPDATE loose SET b = 'upd' WHERE a = {r.randint(0, 5)}",
+                f"UPDATE items SET grp = grp + 1, qty = NULL WHERE id > {i} ORDER BY id LIMIT 3",
+                "UPDATE items SET qty = (SELECT MAX(w) FROM tags WHERE tags.item_id = items.id)"
+                f" WHERE id = {i}",
                 f"UPDATE IGNORE items SET code = {self.code()} WHERE grp = {r.randint(0, 8)}",
             ]
         )
@@ -200,6 +219,10 @@ class Gen:
                 "DELETE t FROM tags t JOIN items i ON i.id = t.item_id"
                 f" WHERE i.grp = {r.randint(0, 8)}",
                 f"DELETE FROM loose WHERE a = {r.randint(0, 5)} LIMIT 1",
+                f"DELETE i, t FROM items i JOIN tags t ON t.item_id = i.id WHERE i.id = {i}",
+                f"DELETE FROM tags USING tags JOIN items ON items.id = tags.item_id"
+                f" WHERE items.grp = {r.randint(0, 8)} AND tags.w < 3",
+                f"DELETE LOW_PRIORITY QUICK IGNORE FROM items WHERE id = {i}",
                 "DELETE FROM items WHERE id IN"
                 f" (SELECT item_id FROM tags WHERE w = {r.randint(1, 9)})",
             ]
@@ -210,7 +233,9 @@ async def _checksums(admin: Any, db: str) -> Reply:
     return await direct(admin, f"CHECKSUM TABLE {', '.join(f'`{db}`.{t}' for t in TABLES)}")
 
 
-async def differential(upstream: Any, base: str, seed: int, count: int) -> list[str]:
+async def differential(
+    upstream: Any, base: str, seed: int, count: int, found_rows: bool = False
+) -> list[str]:
     rng = random.Random(seed)
     world = await World.open(upstream)
     copy = base + "_copy"
@@ -228,9 +253,11 @@ async def differential(upstream: Any, base: str, seed: int, count: int) -> list[
             await admin.query(f"INSERT INTO `{copy}`.{t} SELECT * FROM `{base}`.{t}")
         await admin.query(f"ALTER TABLE `{copy}`.items AUTO_INCREMENT = 121")
         before = await _checksums(admin, base)
-        real = await connect(upstream, copy)
+        real = await connect(upstream, copy, found_rows=found_rows)
         world.conns.append(real)
-        sess = await world.branch(base)
+        info = await world.lifecycle.create(f"diff-{seed}-{int(found_rows)}-{time.time_ns()}")
+        world.branches.append(info.name)
+        sess = await world.session(info, base, found_rows=found_rows)
         gen = Gen(rng)
         for n in range(count):
             sql = gen.stmt()
@@ -260,11 +287,14 @@ async def differential(upstream: Any, base: str, seed: int, count: int) -> list[
     return problems
 
 
-def test_differential(schema: str, upstream: Any) -> None:
+@pytest.mark.parametrize("found_rows", [False, True], ids=["affected", "found_rows"])
+def test_differential(schema: str, upstream: Any, found_rows: bool) -> None:
     seed = int(os.environ.get("BRANCHDB_DIFF_SEED", "0")) or random.randrange(1, 10**9)
     count = int(os.environ.get("BRANCHDB_DIFF_STATEMENTS", "1000"))
+    if found_rows:
+        count = max(count // 2, 1)
     started = time.monotonic()
-    problems = asyncio.run(differential(upstream, schema, seed, count))
+    problems = asyncio.run(differential(upstream, schema, seed, count, found_rows))
     elapsed = time.monotonic() - started
     assert not problems, f"seed {seed} ({count} statements, {elapsed:.1f}s):\n" + "\n".join(
         problems
