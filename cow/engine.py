@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from sqlglot import exp
 
@@ -27,6 +28,7 @@ from branchdb.sqlrewrite.refs import (
 from . import catalog
 from .catalog import BranchInfo, TableState, upsert_table_sql
 from .executor import Executor, UpstreamError, quote_ident, text
+from .lifecycle import Lifecycle
 from .naming import is_internal_db, overlay_db, tomb_table
 from .outcome import (
     EngineError,
@@ -59,6 +61,12 @@ class BranchEngine:
         self.flavor = "mysql"
         self._gen = 0
         self._prepared: set[tuple[str, str]] = set()
+        self._branches: dict[str, BranchInfo] = {}
+        self._version = -1
+        self._checked = 0.0
+        self.lifecycle = Lifecycle(control)
+        #: Seconds between checks of the catalog version (changes made by other replicas).
+        self.refresh_interval = 1.0
 
     async def start(self) -> None:
         """Create/upgrade the catalog and read the server's charset numbers. Call once."""
@@ -77,6 +85,73 @@ class BranchEngine:
             await self.control.query("SET SESSION lock_wait_timeout = 10")
             if self.flavor == "mysql":
                 await self.control.query("SET SESSION information_schema_stats_expiry = 0")
+
+    # ----------------------------------------------------------------- branches
+
+    async def branch(
+        self,
+        name_or_id: str,
+        *,
+        create: bool = True,
+        mode: str = "all",
+        ttl_secs: int | None = None,
+    ) -> BranchInfo:
+        """The shared BranchInfo of a branch (created on first use when `create`).
+
+        Every session of a branch must use the same object: the engine updates its table states
+        in place when one session makes a table dirty, and the others must see it at once.
+        """
+        await self._refresh_if_stale()
+        for cached in self._branches.values():
+            if name_or_id in (cached.name, cached.id):
+                return cached
+        async with self._lock:
+            info = await catalog.load_branch(self.control, name_or_id)
+            if info is None and create:
+                try:
+                    await catalog.insert_branch(
+                        self.control,
+                        name_or_id,
+                        mode,
+                        parent=None,
+                        filters={},
+                        ttl_secs=ttl_secs,
+                        owner="",
+                        protected=False,
+                    )
+                except catalog.CatalogError:
+                    pass  # another replica created it meanwhile
+                info = await catalog.load_branch(self.control, name_or_id)
+            if info is None:
+                raise catalog.CatalogError(f"no branch {name_or_id!r}")
+            return self._branches.setdefault(info.id, info)
+
+    async def _refresh_if_stale(self) -> None:
+        """Reload cached branches when another replica (or the CLI) changed the catalog."""
+        now = time.monotonic()
+        if now - self._checked < self.refresh_interval:
+            return
+        self._checked = now
+        async with self._lock:
+            version = await catalog.catalog_version(self.control)
+            if version == self._version:
+                return
+            self._version = version
+            for bid, info in list(self._branches.items()):
+                fresh = await catalog.load_branch(self.control, bid)
+                if fresh is None:
+                    del self._branches[bid]
+                    continue
+                if set(fresh.tables) != set(info.tables):
+                    self._prepared = {k for k in self._prepared if k[0] != bid}
+                info.tables.clear()
+                info.tables.update(fresh.tables)
+                info.filters = fresh.filters
+                info.refresh_watch()
+
+    async def note_catalog_change(self) -> None:
+        """Our own catalog writes bump the version: do not reload for them."""
+        self._version = await catalog.catalog_version(self.control)
 
     # ----------------------------------------------------------------- cheap pre-check
 
@@ -98,6 +173,7 @@ class BranchEngine:
 
     async def plan_and_run(self, ctx: StatementContext, client: Executor) -> Outcome:
         try:
+            await self._refresh_if_stale()
             return await self._plan(ctx, client)
         except EngineError as e:
             return e.reply

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from cow_harness import World, direct
+from cow_harness import World, connect, direct
 
 from branchdb.cow import catalog
 from branchdb.cow.catalog import CatalogError
@@ -121,5 +121,33 @@ def test_ttl_counts_from_the_last_connection_close(schema: str, upstream: Any) -
         await asyncio.sleep(1.2)
         assert name in await lc.gc()
         assert await lc.get(name) is None
+
+    run(upstream, schema, body)
+
+
+def test_sessions_share_one_branch_object_and_see_other_replicas(
+    schema: str, upstream: Any
+) -> None:
+    async def body(world: World, db: str) -> None:
+        from branchdb.cow.engine import BranchEngine
+
+        name = _name()
+        world.branches.append(name)
+        a = await world.engine.branch(name)
+        assert a is await world.engine.branch(name) and a is await world.engine.branch(a.id)
+        s1 = await world.session(a, db)
+        await s1.run("UPDATE t SET v = -1 WHERE id = 1")
+        # a second proxy replica: its own engine and control connection
+        control2 = await connect(upstream)
+        world.conns.append(control2)
+        other = BranchEngine(control2)
+        await other.start()
+        b = await other.branch(name, create=False)
+        s2 = await world.session(b, db)
+        s2.engine = other
+        assert (await s2.run("SELECT v FROM t WHERE id = 1"))[2] == ((b"-1",),)
+        await s2.run("UPDATE t SET v = -2 WHERE id = 2")
+        world.engine.refresh_interval = 0
+        assert (await s1.run("SELECT v FROM t WHERE id = 2"))[2] == ((b"-2",),)
 
     run(upstream, schema, body)
