@@ -185,8 +185,7 @@ class BranchEngine:
 
         stmt = classify_one(ctx.sql)
         kind, kw = stmt.kind, stmt.keyword
-        if ctx.in_transaction or not ctx.autocommit or kw in ("BEGIN", "START", "SET"):
-            await self.prepare(ctx.branch, ctx.current_db)
+        await self.prepare(ctx.branch, ctx.current_db)  # a set lookup after the first time
         if kind == Kind.SESSION:
             return Passthrough()
         if kind in (Kind.READ, Kind.LOCKING_READ):
