@@ -130,3 +130,28 @@ VALS = (
     " d DECIMAL(12,4), f FLOAT, g DOUBLE, dt DATE, ts DATETIME(6), t TIME(6), s VARCHAR(50),"
     " b LONGBLOB, n INT NULL, k TINYINT)"
 )
+
+
+DDL_STEPS = (
+    ("create", "CREATE TABLE extra (id INT PRIMARY KEY, note VARCHAR(20))", ()),
+    ("insert", "INSERT INTO extra VALUES (?, ?)", (1, "one")),
+    ("add_column", "ALTER TABLE users ADD COLUMN age INT NULL", ()),
+    ("update", "UPDATE users SET age = ? WHERE name = ?", (30, "Alice")),
+    ("read", "SELECT name, age FROM users WHERE age >= ? ORDER BY id", (1,)),
+    ("truncate", "TRUNCATE TABLE extra", ()),
+    ("read_extra", "SELECT COUNT(*) FROM extra WHERE id > ?", (0,)),
+    ("drop", "DROP TABLE extra", ()),
+    ("read_dropped", "SELECT * FROM extra WHERE id = ?", (1,)),
+    ("create_if", "CREATE TABLE IF NOT EXISTS users (id INT)", ()),
+)
+
+
+def ddl(conn: Any) -> dict[str, Any]:
+    """DDL the server lets a client prepare, with prepared reads and writes in between.
+
+    The branch's DDL subset (cow/ddl.py): CREATE TABLE, ALTER TABLE ADD COLUMN, TRUNCATE, DROP.
+    """
+    out: dict[str, Any] = {}
+    for key, sql, params in DDL_STEPS:
+        _try(out, key, conn.cursor(prepared=True), sql, params)
+    return out

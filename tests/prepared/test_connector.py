@@ -122,3 +122,29 @@ def test_parameter_values_match_real_copy(
     if impl == "pure":  # the C extension cannot send a file object as long data (-1, direct too)
         assert "errno" not in want["long_data"], want
     assert admin(upstream, f"SELECT COUNT(*) FROM `{schema}`.vals") == [(1,)]
+
+
+def test_prepared_ddl_matches_real_copy(upstream: Any, proxy: Any, schema: str) -> None:
+    copy = f"{schema}_copy"
+    admin(
+        upstream,
+        f"USE `{schema}`",
+        connector_steps.USERS,
+        "INSERT INTO users (name) VALUES ('Alice')",
+    )
+    admin(
+        upstream,
+        f"CREATE DATABASE `{copy}`",
+        f"CREATE TABLE `{copy}`.users LIKE `{schema}`.users",
+        f"INSERT INTO `{copy}`.users SELECT * FROM `{schema}`.users",
+    )
+    try:
+        want = on_real_copy(upstream, "pure", copy, "ddl")
+    finally:
+        admin(upstream, f"DROP DATABASE IF EXISTS `{copy}`")
+    with branch(upstream, "all") as name:
+        got = on_branch(upstream, proxy, name, "pure", schema, "ddl")
+    assert got == want
+    assert want["read"]["rows"] == [["'Alice'", "30"]]
+    assert admin(upstream, f"SHOW TABLES FROM `{schema}`") == [("users",)]
+    assert [c[0] for c in admin(upstream, f"SHOW COLUMNS FROM `{schema}`.users")] == ["id", "name"]
