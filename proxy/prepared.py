@@ -46,6 +46,7 @@ from branchdb.proxy.capture import Capture, SessionExecutor
 from branchdb.proxy.constants import Capability, Command, ServerStatus
 from branchdb.proxy.framing import Packet, PacketReader, encode_packet, packets_after
 from branchdb.proxy.response import Reply
+from branchdb.proxy.sqlprepare import PREPARE_ERRORS, UNKNOWN_STMT, SqlLevel
 from branchdb.proxy.wire import ErrPacket, make_err, parse_err
 from branchdb.sqlrewrite.classify import Kind, classify
 
@@ -66,9 +67,6 @@ STMT_COMMANDS = frozenset(
 
 #: Statement kinds whose plan never runs anything: the upstream can prepare the planned SQL.
 _PLANNABLE = frozenset({Kind.READ, Kind.LOCKING_READ, Kind.SESSION})
-#: Upstream prepare errors a real copy would give too (syntax, statement not preparable).
-_PREPARE_ERRORS = frozenset({1064, 1295, 1149})
-_UNKNOWN_STMT = 1243
 _NO_CURSOR = 1421
 #: Ids for emulated statements the upstream could not prepare: far above any upstream id.
 _EMULATED_IDS = 0x7F000000
@@ -125,7 +123,7 @@ class PreparedStatements:
     def __init__(self, session: ClientSession) -> None:
         self.session = session
         self.statements: dict[int, Statement] = {}
-        self.sql_level: dict[str, str] = {}  # PREPARE name FROM ... (lower-case names)
+        self.sql = SqlLevel(self)  # PREPARE name FROM ... (text protocol)
         self._ids = itertools.count(_EMULATED_IDS)
 
     # --- dispatch (synchronous: decide, relay now or start a task) ------------------------
@@ -134,7 +132,7 @@ class PreparedStatements:
         command = packet.payload[0]
         s = self.session
         if command == Command.QUERY:
-            s.run_branch_task(packet, self._sql_level(packet))
+            s.run_branch_task(packet, self.sql.run(packet))
             return
         if command == Command.STMT_PREPARE:
             s.run_branch_task(packet, self._prepare(packet))
@@ -145,7 +143,7 @@ class PreparedStatements:
                 del self.statements[stmt.client_id]
                 for upstream_id in (stmt.upstream_id, stmt.cursor_id):
                     if upstream_id:
-                        self._close_upstream(upstream_id)
+                        self.close_upstream(upstream_id)
             return
         if command == Command.STMT_SEND_LONG_DATA:
             if stmt is not None:
@@ -162,11 +160,11 @@ class PreparedStatements:
                 Command.STMT_RESET: "mysqld_stmt_reset",
             }[Command(command)]
             sid = binary.statement_id_of(packet.payload)
-            self._finish(
+            self.finish(
                 packet,
                 [
                     ErrPacket(
-                        _UNKNOWN_STMT,
+                        UNKNOWN_STMT,
                         "HY000",
                         f"Unknown prepared statement handler ({sid}) given to {name}",
                     )
@@ -177,7 +175,7 @@ class PreparedStatements:
             stmt.long_data.clear()
             if stmt.emulated or stmt.inline:
                 self._drop_cursor(stmt)
-                self._finish(packet, [self._ok()])
+                self.finish(packet, [self.ok_packet()])
             else:
                 s.relay_now(_with_id(packet, stmt.upstream_id), Reply.SIMPLE)
             return
@@ -185,7 +183,7 @@ class PreparedStatements:
             if stmt.cursor_id:
                 s.relay_now(_with_id(packet, stmt.cursor_id), Reply.ROWS)
             elif stmt.emulated or stmt.inline:
-                self._finish(
+                self.finish(
                     packet,
                     [
                         ErrPacket(
@@ -268,14 +266,14 @@ class PreparedStatements:
             watch = self._branch().watch
             plan = await self._plan_read(sql, db, count)
         if isinstance(plan, ErrorReply):
-            self._finish(packet, [ErrPacket(plan.errno, plan.sqlstate, plan.message)])
+            self.finish(packet, [ErrPacket(plan.errno, plan.sqlstate, plan.message)])
             return
         if plan is None:  # the plan ran something: emulate
             await self._prepare_emulated(packet, sql, db)
             return
-        reply = await self._upstream_prepare(plan.upstream_sql)
+        reply = await self.upstream_prepare(plan.upstream_sql)
         if reply[0][:1] != b"\x00":
-            self._finish(packet, reply)
+            self.finish(packet, reply)
             return
         ok = binary.parse_prepare_ok(reply[0])
         stmt = Statement(
@@ -290,7 +288,7 @@ class PreparedStatements:
             watch=watch,
         )
         if plan.inline_sql:
-            self._close_upstream(ok.statement_id)
+            self.close_upstream(ok.statement_id)
             stmt.upstream_id = 0
             stmt.inline = True
             stmt.upstream_sql = plan.inline_sql
@@ -299,7 +297,7 @@ class PreparedStatements:
                 columns = _split_defs(reply, ok, self.session.capabilities)[1]
                 reply = self._prepare_ok(stmt, binary.fabricated_params(count), columns, 0)
         self.statements[stmt.client_id] = stmt
-        self._finish(packet, reply)
+        self.finish(packet, reply)
 
     async def _plan_read(
         self, sql: str, db: str | None, params: int
@@ -328,12 +326,12 @@ class PreparedStatements:
 
     async def _prepare_emulated(self, packet: Packet, sql: str, db: str | None) -> None:
         """A statement the engine runs with values: the upstream only checks its syntax."""
-        reply = await self._upstream_prepare(sql)
+        reply = await self.upstream_prepare(sql)
         caps = self.session.capabilities
         if reply[0][:1] == b"\xff":
             err = parse_err(reply[0])
-            if err.errno in _PREPARE_ERRORS:
-                self._finish(packet, reply)
+            if err.errno in PREPARE_ERRORS:
+                self.finish(packet, reply)
                 return
             # The base differs from the branch (a table or column only the branch has).
             count = len(binary.placeholder_positions(sql))
@@ -342,12 +340,12 @@ class PreparedStatements:
             warnings = 0
         else:
             ok = binary.parse_prepare_ok(reply[0])
-            self._close_upstream(ok.statement_id)
+            self.close_upstream(ok.statement_id)
             stmt = Statement(ok.statement_id, sql, db, ok.params, ok.columns, emulated=True)
             params, columns = _split_defs(reply, ok, caps)
             warnings = ok.warnings
         self.statements[stmt.client_id] = stmt
-        self._finish(packet, self._prepare_ok(stmt, params, columns, warnings))
+        self.finish(packet, self._prepare_ok(stmt, params, columns, warnings))
 
     def _prepare_ok(
         self, stmt: Statement, params: list[bytes], columns: list[bytes], warnings: int
@@ -364,7 +362,7 @@ class PreparedStatements:
         watch = self._branch().watch
         plan = await self._plan_read(stmt.sql, stmt.db, stmt.params)
         if isinstance(plan, ErrorReply):
-            self._finish(packet, [ErrPacket(plan.errno, plan.sqlstate, plan.message)])
+            self.finish(packet, [ErrPacket(plan.errno, plan.sqlstate, plan.message)])
             return
         if plan is None:
             self._drop_upstream(stmt)
@@ -379,9 +377,9 @@ class PreparedStatements:
             await self._execute_inline(stmt, packet)
             return
         if stmt.inline or plan.upstream_sql != stmt.upstream_sql:
-            reply = await self._upstream_prepare(plan.upstream_sql)
+            reply = await self.upstream_prepare(plan.upstream_sql)
             if reply[0][:1] != b"\x00":
-                self._finish(packet, reply)
+                self.finish(packet, reply)
                 return
             self._drop_upstream(stmt)
             stmt.inline = False
@@ -393,13 +391,13 @@ class PreparedStatements:
 
     def _drop_upstream(self, stmt: Statement) -> None:
         if stmt.upstream_id:
-            self._close_upstream(stmt.upstream_id)
+            self.close_upstream(stmt.upstream_id)
             stmt.upstream_id = 0
         self._drop_cursor(stmt)
 
     def _drop_cursor(self, stmt: Statement) -> None:
         if stmt.cursor_id:
-            self._close_upstream(stmt.cursor_id)
+            self.close_upstream(stmt.cursor_id)
             stmt.cursor_id = 0
 
     def _literals(self, stmt: Statement, packet: Packet) -> list[str]:
@@ -416,9 +414,9 @@ class PreparedStatements:
         """Prepare the rewritten read with the values in place, execute it, relay the reply."""
         self._drop_cursor(stmt)
         sql = fill_markers(stmt.upstream_sql, self._literals(stmt, packet))
-        reply = await self._upstream_prepare(sql)
+        reply = await self.upstream_prepare(sql)
         if reply[0][:1] != b"\x00":
-            self._finish(packet, reply)
+            self.finish(packet, reply)
             return
         ok = binary.parse_prepare_ok(reply[0])
         flags = packet.payload[5]
@@ -433,9 +431,9 @@ class PreparedStatements:
 
     async def _execute_emulated(self, stmt: Statement, packet: Packet) -> None:
         literals = self._literals(stmt, packet)
-        await self._run_text(packet, binary.substitute(stmt.sql, literals), stmt.db, binary=True)
+        await self.run_text(packet, binary.substitute(stmt.sql, literals), stmt.db, binary=True)
 
-    async def _run_text(self, packet: Packet, sql: str, db: str | None, *, binary: bool) -> None:
+    async def run_text(self, packet: Packet, sql: str, db: str | None, *, binary: bool) -> None:
         """Run one statement with concrete values through the engine and answer the client."""
         s = self.session
         executor = SessionExecutor(s)
@@ -443,89 +441,17 @@ class PreparedStatements:
         try:
             result = await _result_of(outcome, sql, executor)
         except UpstreamError as e:
-            self._finish(packet, [ErrPacket(e.errno, e.sqlstate, e.message)])
+            self.finish(packet, [ErrPacket(e.errno, e.sqlstate, e.message)])
             return
         if result is None:
             assert isinstance(outcome, ErrorReply)
-            self._finish(packet, [ErrPacket(outcome.errno, outcome.sqlstate, outcome.message)])
+            self.finish(packet, [ErrPacket(outcome.errno, outcome.sqlstate, outcome.message)])
             return
         if result.status:
             s.server_status = result.status
         status = s.server_status & ~ServerStatus.MORE_RESULTS_EXISTS
         encode = _encode_binary if binary else _encode_text
-        self._finish(packet, encode(result, s.capabilities, status))
-
-    # --- SQL-level PREPARE / EXECUTE / DEALLOCATE ------------------------------------------
-
-    async def _sql_level(self, packet: Packet) -> None:
-        sql = packet.payload[1:].decode("utf-8", "surrogateescape")
-        if m := _PREPARE_RE.match(sql):
-            source = await self._select_values(m["source"])
-            if isinstance(source, ErrPacket):
-                self._finish(packet, [source])
-                return
-            value = source.rows[0][0] if source.rows else None
-            text = (value or b"").decode("utf-8", "surrogateescape")
-            check = await self._upstream_prepare(text)
-            if check[0][:1] == b"\xff":
-                if parse_err(check[0]).errno in _PREPARE_ERRORS:
-                    self._finish(packet, check)
-                    return
-            else:
-                self._close_upstream(binary.parse_prepare_ok(check[0]).statement_id)
-            self.sql_level[_name(m["name"])] = text
-            self._finish(packet, [self._ok(info=b"Statement prepared")])
-            return
-        if m := _DEALLOCATE_RE.match(sql):
-            if self.sql_level.pop(_name(m["name"]), None) is None:
-                self._finish(packet, [_unknown_name(m["name"], "DEALLOCATE PREPARE")])
-                return
-            self._finish(packet, [self._ok()])
-            return
-        if m := _IMMEDIATE_RE.match(sql):
-            source = await self._select_values(m["source"])
-            if isinstance(source, ErrPacket):
-                self._finish(packet, [source])
-                return
-            value = source.rows[0][0] if source.rows else None
-            text = (value or b"").decode("utf-8", "surrogateescape")
-            await self._execute_text(packet, text, m["using"])
-            return
-        m = _EXECUTE_RE.match(sql)
-        if m is None:
-            self._finish(
-                packet, [ErrPacket(1064, "42000", f"branchdb: cannot parse {sql.strip()[:60]!r}")]
-            )
-            return
-        found = self.sql_level.get(_name(m["name"]))
-        if found is None:
-            self._finish(packet, [_unknown_name(m["name"], "EXECUTE")])
-            return
-        await self._execute_text(packet, found, m["using"])
-
-    async def _execute_text(self, packet: Packet, text: str, using: str | None) -> None:
-        """EXECUTE of an SQL-level statement: USING values become literals, text reply."""
-        literals: list[str] = []
-        if using:
-            values = await self._select_values(using)
-            if isinstance(values, ErrPacket):
-                self._finish(packet, [values])
-                return
-            nbe = bool(self.session.server_status & ServerStatus.NO_BACKSLASH_ESCAPES)
-            row = values.rows[0]
-            literals = [_text_literal(c, v, nbe) for c, v in zip(values.columns, row, strict=True)]
-        if len(literals) != len(binary.placeholder_positions(text)):
-            self._finish(packet, [ErrPacket(1210, "HY000", "Incorrect arguments to EXECUTE")])
-            return
-        await self._run_text(
-            packet, binary.substitute(text, literals), self.session.database, binary=False
-        )
-
-    async def _select_values(self, exprs: str) -> QueryResult | ErrPacket:
-        try:
-            return await SessionExecutor(self.session).query(f"SELECT {exprs}")
-        except UpstreamError as e:
-            return ErrPacket(e.errno, e.sqlstate, e.message)
+        self.finish(packet, encode(result, s.capabilities, status))
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -551,22 +477,22 @@ class PreparedStatements:
         )
         return await engine.plan_and_run(ctx, executor or SessionExecutor(s))
 
-    async def _upstream_prepare(self, sql: str) -> list[bytes]:
+    async def upstream_prepare(self, sql: str) -> list[bytes]:
         """COM_STMT_PREPARE on the client's upstream connection; the reply's payloads."""
         payload = bytes((Command.STMT_PREPARE,)) + sql.encode("utf-8", "surrogateescape")
         return await roundtrip(self.session, payload, Reply.PREPARE)
 
-    def _close_upstream(self, upstream_id: int) -> None:
+    def close_upstream(self, upstream_id: int) -> None:
         payload = bytes((Command.STMT_CLOSE,)) + upstream_id.to_bytes(4, "little")
         self.session.send_upstream(encode_packet(payload, 0))
 
-    def _ok(self, info: bytes = b"") -> bytes:
+    def ok_packet(self, info: bytes = b"") -> bytes:
         from branchdb.proxy.wire import OkPacket, make_ok
 
         ok = OkPacket(0, 0, self.session.server_status, 0, info)
         return make_ok(ok, self.session.capabilities)
 
-    def _finish(self, packet: Packet, payloads: Sequence[bytes | ErrPacket]) -> None:
+    def finish(self, packet: Packet, payloads: Sequence[bytes | ErrPacket]) -> None:
         caps = self.session.capabilities
         done = [make_err(p, caps) if isinstance(p, ErrPacket) else p for p in payloads]
         self.session.finish_with(packets_after(packet.last_seq + 1, done))
@@ -634,70 +560,3 @@ def _with_id(packet: Packet, upstream_id: int) -> bytes:
     if binary.statement_id_of(packet.payload) == upstream_id:
         return packet.raw
     return encode_packet(binary.with_statement_id(packet.payload, upstream_id), packet.seq)
-
-
-def _unknown_name(name: str, where: str) -> ErrPacket:
-    return ErrPacket(
-        _UNKNOWN_STMT,
-        "HY000",
-        f"Unknown prepared statement handler ({_name(name)}) given to {where}",
-    )
-
-
-def _name(raw: str) -> str:
-    raw = raw.strip()
-    if raw.startswith("`") and raw.endswith("`"):
-        raw = raw[1:-1].replace("``", "`")
-    return raw.lower()
-
-
-_IDENT = r"(?P<name>`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
-#: What PREPARE and EXECUTE IMMEDIATE take: a string literal, a user variable, or anything else
-#: up to USING or the end (the server judges it).
-_SOURCE = (
-    r"(?P<source>(?:_\w+\s*)?'(?:[^'\\]|''|\\.)*'|\"(?:[^\"\\]|\"\"|\\.)*\"|@[\w$.]+"
-    r"|@`(?:[^`]|``)+`|.+?)"
-)
-_PREPARE_RE = re.compile(
-    rf"\s*PREPARE\s+{_IDENT}\s+FROM\s+{_SOURCE}[\s;]*\Z", re.IGNORECASE | re.DOTALL
-)
-_IMMEDIATE_RE = re.compile(
-    rf"\s*EXECUTE\s+IMMEDIATE\s+{_SOURCE}(?:\s+USING\s+(?P<using>.+?))?[\s;]*\Z",
-    re.IGNORECASE | re.DOTALL,
-)
-_EXECUTE_RE = re.compile(
-    rf"\s*EXECUTE\s+{_IDENT}(?:\s+USING\s+(?P<using>.+?))?[\s;]*\Z", re.IGNORECASE | re.DOTALL
-)
-_DEALLOCATE_RE = re.compile(
-    rf"\s*(?:DEALLOCATE|DROP)\s+PREPARE\s+{_IDENT}[\s;]*\Z", re.IGNORECASE | re.DOTALL
-)
-_SQL_LEVEL_RE = re.compile(r"\s*(?:PREPARE|EXECUTE|DEALLOCATE|DROP\s+PREPARE)\s", re.IGNORECASE)
-
-
-def is_sql_level(payload: bytes) -> bool:
-    """True for a COM_QUERY that is one SQL-level PREPARE, EXECUTE or DEALLOCATE PREPARE."""
-    head = payload[1:200].decode("utf-8", "replace")
-    if not _SQL_LEVEL_RE.match(head):
-        return False
-    sql = payload[1:].decode("utf-8", "surrogateescape")
-    return len([s for s in classify(sql) if s.text.strip()]) == 1
-
-
-_NUMERIC = frozenset({0, 1, 2, 3, 4, 5, 8, 9, 13, 246})
-
-
-def _text_literal(col: object, value: bytes | None, nbe: bool) -> str:
-    """A literal for one value of `SELECT @a, ...` (a user variable or expression)."""
-    from branchdb.cow.executor import Column
-
-    assert isinstance(col, Column)
-    if value is None:
-        return "NULL"
-    if col.type_code in _NUMERIC:
-        text = value.decode("ascii")
-        if col.type_code in (4, 5) and "e" not in text.lower():
-            text += "e0"
-        return text
-    if col.charset == 63:
-        return "X'" + value.hex() + "'" if value else "''"
-    return binary.quote_bytes(value, nbe)

@@ -39,8 +39,9 @@ from branchdb.proxy.handshake import (
     parse_greeting,
     parse_handshake_response,
 )
-from branchdb.proxy.prepared import STMT_COMMANDS, PreparedStatements, is_sql_level
+from branchdb.proxy.prepared import STMT_COMMANDS, PreparedStatements
 from branchdb.proxy.response import Reply, ResponseScanner, reply_for
+from branchdb.proxy.sqlprepare import is_sql_level
 from branchdb.proxy.wire import ProtocolError
 from branchdb.sqlrewrite.classify import Kind, classify
 
