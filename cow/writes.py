@@ -46,6 +46,7 @@ from .storage import (
     copy_select_list,
     filter_match,
     insert_copied,
+    insert_literal_rows,
     tomb_match,
 )
 from .tablemeta import TableMeta, qualified
@@ -215,6 +216,7 @@ async def _update_delete(
     if not is_update and layout.targets is not None:
         user_edits.extend(_delete_target_list_fixes(tree))
     user_sql = splice(sql, user_edits)
+    pending_user_edits = user_edits
 
     for t in targets:
         if not t.cow:
@@ -243,6 +245,15 @@ async def _update_delete(
                 set_cols.get("", set()) if len(targets) == 1 else set()
             )
             t.check_keys = any(c.lower() in written for key in t.base.unique_keys for c in key)
+    scratch: list[Scratch] = []
+    if multi:
+        # Other tables of a multi-table UPDATE/DELETE would be read with shared locks (base
+        # rows!). Give the statement private copies of just the rows that take part instead.
+        scratch_edits, scratch = await _scratch_plan(engine, ctx, tree, layout, refs, top, targets)
+        if scratch:
+            starts = {e[0] for e in scratch_edits}
+            kept = [e for e in pending_user_edits if e[0] not in starts]
+            user_sql = splice(sql, kept + scratch_edits)
     pk_sql = None
     t0 = targets[0]
     if (
@@ -255,7 +266,64 @@ async def _update_delete(
         # shared locks (base rows!). Find the matching keys with a plain SELECT instead and
         # give the statement the key list.
         pk_sql, user_sql = _key_list_plan(sql, layout, user_edits, t0)
-    return await _execute(engine, ctx, client, targets, user_sql, pk_sql)
+    return await _execute(engine, ctx, client, targets, user_sql, pk_sql, scratch)
+
+
+@dataclass
+class Scratch:
+    """A temporary copy of the rows of one joined table that take part in a statement."""
+
+    name: str  # qualified temporary table name
+    like: str  # qualified table it is created LIKE
+    meta: TableMeta
+    select: str  # plain SELECT of the participating rows (copy expressions)
+    rows: list[tuple[bytes | None, ...]] | None = None
+
+
+async def _scratch_plan(
+    engine: BranchEngine,
+    ctx: StatementContext,
+    tree: exp.Expression,
+    layout: object,
+    refs: list[TableRef],
+    top: list[TableRef],
+    targets: list[Target],
+) -> tuple[list[Edit], list[Scratch]]:
+    from branchdb.sqlrewrite.dml import WriteLayout
+
+    from .literals import copy_expr
+
+    assert isinstance(layout, WriteLayout)
+    sql = ctx.sql
+    target_starts = {t.ref.start for t in targets}
+    read_all = await engine.read_edits(ctx, refs, tree)
+    where = f" WHERE {_range(sql, read_all, layout.where)}" if layout.where else ""
+    from_text = _range(sql, read_all, layout.refs)
+    scratch: list[Scratch] = []
+    edits: list[Edit] = []
+    for k, ref in enumerate(r for r in top if r.start not in target_starts):
+        db = ref.db or ctx.current_db
+        if db is None:
+            raise NO_DB
+        ts = ctx.branch.tables.get((db, ref.name))
+        if ts is not None and ts.state != "dropped":
+            like = qualified(ts.overlay_db, ts.overlay_table)
+            meta = await engine.overlay_meta(ts)
+        else:
+            like = qualified(db, ref.name)
+            found = await engine.meta(db, ref.name)
+            if found is None or found.is_view:
+                continue  # the server reports it as it would
+            meta = found
+        cols = meta.stored_columns
+        exprs = ", ".join(copy_expr(c, ref.visible_name) for c in cols)
+        name = qualified(targets[0].ts.overlay_db, f"_bdb_j{k}")
+        scratch.append(
+            Scratch(name, like, meta, f"SELECT DISTINCT {exprs} FROM {from_text}{where}")
+        )
+        alias = "" if ref.alias else f" AS {quote_ident(ref.name)}"
+        edits.append((ref.start, ref.end, name + alias))
+    return edits, scratch
 
 
 def _key_list_plan(sql: str, layout: object, user_edits: list[Edit], t: Target) -> tuple[str, str]:
@@ -508,15 +576,19 @@ async def _execute(
     targets: list[Target],
     user_sql: str,
     pk_sql: str | None = None,
+    scratch: list[Scratch] | None = None,
 ) -> Outcome:
     atomic = Atomic(ctx, client)
     await atomic.begin()
     try:
-        res = await _attempts(engine, client, targets, user_sql, atomic, pk_sql)
+        res = await _attempts(engine, client, targets, user_sql, atomic, pk_sql, scratch)
     except BaseException:
         await _reset_gen(client)
         await atomic.fail()
         raise
+    finally:
+        for sc in scratch or []:
+            await client.query(f"DROP TEMPORARY TABLE IF EXISTS {sc.name}")
     return OkReply(res.affected_rows, res.insert_id, res.warnings, res.info)
 
 
@@ -527,6 +599,7 @@ async def _attempts(
     user_sql: str,
     atomic: Atomic,
     pk_sql: str | None = None,
+    scratch: list[Scratch] | None = None,
 ) -> QueryResult:
     """Copy up, run, check keys; on a hidden key conflict copy those rows up and run again.
     Commits (or releases the savepoint) on success."""
@@ -543,6 +616,14 @@ async def _attempts(
             if t.extra:
                 assert t.base is not None
                 await insert_copied(client, t.ts, t.base, t.overlay, t.extra)
+        for sc in scratch or []:
+            if sc.rows is None:
+                sc.rows = [r for r in (await client.query(sc.select)).rows if any(r)]
+            await client.query(f"DROP TEMPORARY TABLE IF EXISTS {sc.name}")
+            await client.query(f"CREATE TEMPORARY TABLE {sc.name} LIKE {sc.like}")
+            await insert_literal_rows(
+                client, sc.name, sc.meta, [c.name for c in sc.meta.stored_columns], sc.rows
+            )
         sql = user_sql
         if pk_sql is not None:
             keys = (await client.query(pk_sql)).rows

@@ -23,6 +23,9 @@ BRANCH_STATEMENTS = [
     "SELECT * FROM items WHERE id < 12 FOR UPDATE",
     "SELECT * FROM tags WHERE item_id < 12 FOR UPDATE",
     "SELECT * FROM tags WHERE item_id < 12 LOCK IN SHARE MODE",
+    "UPDATE items i JOIN tags t ON t.item_id = i.id SET i.qty = t.w WHERE t.tag = 'red'",
+    "DELETE i FROM items i JOIN tags t ON t.item_id = i.id WHERE t.tag = 'blue' AND i.id > 15",
+    "UPDATE items i LEFT JOIN tags t ON t.item_id = i.id SET i.qty = COALESCE(t.w, -1)",
 ]
 TEAMMATE = [
     "UPDATE {db}.items SET qty = qty + 100 WHERE id BETWEEN 1 AND 12",
