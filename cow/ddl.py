@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from branchdb.sqlrewrite.dml import foreign_key_spans
 from branchdb.sqlrewrite.refs import Unparseable, all_table_refs, parse, splice, tokenize
 
 from .catalog import TableState
@@ -105,6 +106,11 @@ async def _create(
     old = ctx.branch.tables.get((db, name))
     if old is not None:  # a dropped base table: remove its leftovers first
         await _drop_overlay(engine, old)
+    # No foreign keys on the branch: they would point at base tables (locking base rows, and
+    # rejecting parents that exist only on the branch). Inline REFERENCES are ignored anyway.
+    fk = foreign_key_spans(ctx.sql, tokens)
+    edits = [e for e in edits if not any(a <= e[0] < b for a, b in fk)]
+    edits.extend((a, b, "") for a, b in fk)
     await client.query(splice(ctx.sql, edits))
     ts = TableState(db, name, "created", ovdb, name, tomb_table(name))
     await engine.save_table(ctx.branch, ts, (db, name))

@@ -149,3 +149,39 @@ def column_list_end(tokens: list[Token], after: int) -> int:
             if depth == 0:
                 return tokens[j].end + 1
     return after
+
+
+def foreign_key_spans(sql: str, tokens: list[Token]) -> list[tuple[int, int]]:
+    """Spans (with their leading comma) of `[CONSTRAINT x] FOREIGN KEY …` items of a CREATE
+    TABLE's definition list: branch tables must not point at base tables (locks, and rows
+    that only exist on the branch would not satisfy them)."""
+    depth = 0
+    items: list[tuple[int, int]] = []  # token index ranges of depth-1 items
+    start = None
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+            if depth == 1:
+                start = i + 1
+                continue
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0 and start is not None:
+                items.append((start, i))
+                break
+        elif tok.token_type == TokenType.COMMA and depth == 1 and start is not None:
+            items.append((start, i))
+            start = i + 1
+    spans = []
+    for n, (a, b) in enumerate(items):
+        if a >= b:
+            continue
+        words = [_word(t) for t in tokens[a : min(b, a + 3)]]
+        fk = [w.startswith("FOREIGN") for w in words]  # "FOREIGN KEY" may be one token
+        if fk[0] or (words[0] == "CONSTRAINT" and any(fk[1:])):
+            lo = tokens[a - 1].start if n > 0 else tokens[a].start  # include the comma before
+            hi = tokens[b - 1].end + 1
+            if n == 0 and b < len(tokens) and tokens[b].token_type == TokenType.COMMA:
+                hi = tokens[b].end + 1
+            spans.append((lo, hi))
+    return spans

@@ -94,6 +94,12 @@ def test_ddl_subset(schema: str, upstream: Any) -> None:
         assert (await s.run("CREATE TABLE IF NOT EXISTS items (x INT)"))[0] == "ok"
         assert await s.run("CREATE TABLE items (x INT)") == ("err", 1050)
         assert (await s.run("INSERT INTO fresh VALUES (1, 'a')"))[:2] == ("ok", 1)
+        child = (
+            "CREATE TABLE child (id INT PRIMARY KEY, item_id INT,"
+            " CONSTRAINT fk_item FOREIGN KEY (item_id) REFERENCES items (id), KEY (item_id))"
+        )
+        assert (await s.run(child))[0] == "ok"
+        assert (await s.run("INSERT INTO child VALUES (1, 999)"))[:2] == ("ok", 1)
         assert await direct(world.admin, "SELECT * FROM fresh") == ("err", 1146)
 
         assert (await s.run("ALTER TABLE items ADD COLUMN color VARCHAR(10) DEFAULT 'red'"))[
