@@ -197,3 +197,19 @@ def test_teammate_inserts_stay_visible(schema: str, upstream: Any) -> None:
         await world.admin.query("DELETE FROM items WHERE code LIKE 'mate%'")
 
     run(upstream, schema, body)
+
+
+def test_qualified_names_without_a_current_database(schema: str, upstream: Any) -> None:
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        s.db = None
+        q = f"`{db}`"
+        assert await s.run("UPDATE items SET qty = 1") == ("err", 1046)
+        assert (await s.run(f"UPDATE {q}.items SET qty = 50 WHERE id = 1"))[:2] == ("ok", 1)
+        got = await s.run(f"SELECT {q}.items.qty FROM {q}.items WHERE {q}.items.id = 1")
+        assert rows(got) == [("50",)]
+        assert (
+            await s.run(f"INSERT INTO {q}.nopk (a, b) SELECT id, code FROM {q}.items WHERE id < 3")
+        )[:2] == ("ok", 2)
+        assert rows(await s.run(f"SELECT COUNT(*) FROM {q}.nopk")) == [("4",)]
+
+    run(upstream, schema, body)
