@@ -434,3 +434,25 @@ def encode_binary_result(result: QueryResult, capabilities: int, status: int) ->
     else:
         out.append(make_eof(status, result.warnings))
     return out
+
+
+def _terminator(capabilities: int, status: int, warnings: int) -> bytes:
+    if capabilities & Capability.DEPRECATE_EOF:
+        return make_ok(OkPacket(0, 0, status, warnings), capabilities, header=0xFE)
+    return make_eof(status, warnings)
+
+
+def cursor_open_reply(result: QueryResult, capabilities: int, status: int) -> list[bytes]:
+    """An EXECUTE reply that opens a read-only cursor: metadata, then CURSOR_EXISTS."""
+    out = [lenenc_int(len(result.columns))]
+    out += [encode_column(c) for c in result.columns]
+    out.append(_terminator(capabilities, status | ServerStatus.CURSOR_EXISTS, result.warnings))
+    return out
+
+
+def fetch_reply(rows: list[bytes], capabilities: int, status: int, last: bool) -> list[bytes]:
+    """A COM_STMT_FETCH reply: some binary rows, then CURSOR_EXISTS (and LAST_ROW_SENT)."""
+    status |= ServerStatus.CURSOR_EXISTS
+    if last:
+        status |= ServerStatus.LAST_ROW_SENT
+    return [*rows, _terminator(capabilities, status, 0)]

@@ -111,6 +111,7 @@ class Statement:
     #: so the server can push them into the merged read (it does not push `?` into a UNION).
     inline: bool = False
     cursor_id: int = 0  # an inline execute's upstream statement left open for COM_STMT_FETCH
+    rows: list[bytes] | None = None  # an emulated execute's cursor: binary rows not fetched yet
     watch: frozenset[str] | None = None  # branch.watch the plan was made under
     types: bytes | None = None  # last parameter types the client bound
     upstream_typed: bool = False  # the upstream statement has seen `types`
@@ -182,6 +183,8 @@ class PreparedStatements:
         if command == Command.STMT_FETCH:
             if stmt.cursor_id:
                 s.relay_now(_with_id(packet, stmt.cursor_id), Reply.ROWS)
+            elif stmt.rows is not None:
+                self._fetch_emulated(stmt, packet)
             elif stmt.emulated or stmt.inline:
                 self.finish(
                     packet,
@@ -396,6 +399,7 @@ class PreparedStatements:
         self._drop_cursor(stmt)
 
     def _drop_cursor(self, stmt: Statement) -> None:
+        stmt.rows = None
         if stmt.cursor_id:
             self.close_upstream(stmt.cursor_id)
             stmt.cursor_id = 0
@@ -430,11 +434,34 @@ class PreparedStatements:
         self.session.relay_command(raw, Reply.RESULT)
 
     async def _execute_emulated(self, stmt: Statement, packet: Packet) -> None:
+        self._drop_cursor(stmt)
         literals = self._literals(stmt, packet)
-        await self.run_text(packet, binary.substitute(stmt.sql, literals), stmt.db, binary=True)
+        cursor = stmt if packet.payload[5] & binary.CURSOR_TYPE_READ_ONLY else None
+        sql = binary.substitute(stmt.sql, literals)
+        await self.run_text(packet, sql, stmt.db, binary=True, cursor=cursor)
 
-    async def run_text(self, packet: Packet, sql: str, db: str | None, *, binary: bool) -> None:
-        """Run one statement with concrete values through the engine and answer the client."""
+    def _fetch_emulated(self, stmt: Statement, packet: Packet) -> None:
+        """COM_STMT_FETCH from the rows an emulated execute kept for its cursor."""
+        assert stmt.rows is not None
+        count = int.from_bytes(packet.payload[5:9], "little")
+        rows, stmt.rows = stmt.rows[:count], stmt.rows[count:]
+        last = not stmt.rows
+        if last:
+            stmt.rows = None  # the server closes an exhausted cursor
+        status = self.session.server_status & ~ServerStatus.MORE_RESULTS_EXISTS
+        self.finish(packet, binary.fetch_reply(rows, self.session.capabilities, status, last))
+
+    async def run_text(
+        self,
+        packet: Packet,
+        sql: str,
+        db: str | None,
+        *,
+        binary: bool,
+        cursor: Statement | None = None,
+    ) -> None:
+        """Run one statement with concrete values through the engine and answer the client
+        (`cursor`: a binary result stays with that statement for COM_STMT_FETCH)."""
         s = self.session
         executor = SessionExecutor(s)
         outcome = await self._plan(sql, db, executor)
@@ -450,6 +477,10 @@ class PreparedStatements:
         if result.status:
             s.server_status = result.status
         status = s.server_status & ~ServerStatus.MORE_RESULTS_EXISTS
+        if cursor is not None and result.columns:
+            cursor.rows = [_binary_row(result, row) for row in result.rows]
+            self.finish(packet, _cursor_open(result, s.capabilities, status))
+            return
         encode = _encode_binary if binary else _encode_text
         self.finish(packet, encode(result, s.capabilities, status))
 
@@ -534,6 +565,14 @@ async def _result_of(outcome: Outcome, sql: str, executor: SessionExecutor) -> Q
         warnings=outcome.warnings,
         info=outcome.info,
     )
+
+
+def _binary_row(result: QueryResult, row: tuple[bytes | None, ...]) -> bytes:
+    return binary.encode_binary_row(result.columns, row)
+
+
+def _cursor_open(result: QueryResult, caps: int, status: int) -> list[bytes]:
+    return binary.cursor_open_reply(result, caps, status)
 
 
 def _encode_binary(result: QueryResult, caps: int, status: int) -> list[bytes]:

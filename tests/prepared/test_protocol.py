@@ -101,3 +101,56 @@ def test_statement_sees_change_made_by_another_session(
     assert len(before) == 2
     assert len(after) == 3 and after[-1].endswith(b"from b")
     assert admin(upstream, f"SELECT COUNT(*) FROM `{schema}`.items") == [(10,)]
+
+
+#: A comment holding the marker prefix makes the proxy run the read itself (text query, rows
+#: re-encoded as binary), the path an engine plan that is neither passthrough nor relay takes.
+EMULATED_READ = "/* 7391046205 */ SELECT id, v FROM items WHERE id >= ? ORDER BY id"
+
+
+def emulated_sequence(c: StmtClient) -> list[Any]:
+    out: list[Any] = []
+    c.query(CHANGE)
+    sid, params, _ = c.prepare(EMULATED_READ)
+    out.append(params)
+    out.append(c.execute(sid, [6]).rows)
+    out.append(c.execute(sid, [1], flags=CURSOR_TYPE_READ_ONLY).rows)
+    pages = []
+    while True:
+        rows, done = c.fetch(sid, 3)
+        pages.append((rows, done))
+        if done or not rows:
+            break
+    out.append(pages)
+    try:
+        c.fetch(sid, 1)  # the exhausted cursor is closed
+    except ServerError as e:
+        out.append(_err(e))
+    out.append(c.execute(sid, [2], flags=CURSOR_TYPE_READ_ONLY).rows)
+    c.reset(sid)  # closes the cursor
+    try:
+        c.fetch(sid, 1)
+    except ServerError as e:
+        out.append(_err(e))
+    return out
+
+
+def test_emulated_read_and_its_cursor_match_real_copy(
+    upstream: Any, proxy: Any, schema: str
+) -> None:
+    copy = f"{schema}_copy"
+    admin(upstream, f"USE `{schema}`", *SETUP)
+    admin(upstream, f"CREATE DATABASE `{copy}`", f"USE `{copy}`", *SETUP)
+    try:
+        real = StmtClient(upstream.host, upstream.port, upstream.user, copy)
+        want = emulated_sequence(real)
+        real.close()
+    finally:
+        admin(upstream, f"DROP DATABASE IF EXISTS `{copy}`")
+    with branch(upstream, "all") as name:
+        c = StmtClient(proxy.host, proxy.port, f"{upstream.user}~{name}", schema)
+        got = emulated_sequence(c)
+        c.close()
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        assert g == w, f"step {i}: branch {g!r} != copy {w!r}"
+    assert len(want[3]) == 4  # 10 rows in pages of 3
