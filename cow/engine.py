@@ -46,7 +46,7 @@ from .storage import (
     tomb_ddl,
     trigger_ddl,
 )
-from .tablemeta import TableMeta, auto_increment_of, load_table_meta, qualified
+from .tablemeta import TableMeta, auto_increment_of, load_metas, load_table_meta, qualified
 
 SYSTEM_DBS = frozenset({"information_schema", "mysql", "performance_schema", "sys"})
 Edit = tuple[int, int, str]
@@ -395,18 +395,16 @@ class BranchEngine:
             )
             have = {text(r[0]) or "" for r in res.rows}
             await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ovdb)}")
+            metas = await load_metas(c, db)
             for name in wanted:
-                if name in have or (db, name) in branch.tables:
+                base = metas.get(name)
+                if name in have or (db, name) in branch.tables or base is None:
                     continue
-                base = await load_table_meta(c, db, name)
-                if base is None:
-                    continue
-                await self._build_overlay(
-                    TableState(db, name, "cow", ovdb, name, tomb_table(name)), base
-                )
+                ts = TableState(db, name, "cow", ovdb, name, tomb_table(name))
+                await self._build_overlay(ts, base, fresh=True)
             self._prepared.add(key)
 
-    async def _build_overlay(self, ts: TableState, base: TableMeta) -> None:
+    async def _build_overlay(self, ts: TableState, base: TableMeta, *, fresh: bool = False) -> None:
         c = self.control
         ov = qualified(ts.overlay_db, ts.overlay_table)
         await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ts.overlay_db)}")
@@ -414,7 +412,8 @@ class BranchEngine:
         await c.query(tomb_ddl(ts, base))
         if base.primary_key:
             for sql in trigger_ddl(ts, base):
-                await c.query(sql)
+                if not (fresh and sql.startswith("DROP")):  # a new table has no triggers
+                    await c.query(sql)
 
     async def _make_dirty(self, ts: TableState, base: TableMeta, filt: str | None) -> None:
         c = self.control

@@ -98,24 +98,30 @@ class TableMeta:
 
 async def load_table_meta(control: Executor, db: str, table: str) -> TableMeta | None:
     """None when the table does not exist."""
-    d, t = quote_str(db), quote_str(table)
+    return (await load_metas(control, db, table)).get(table)
+
+
+async def load_metas(control: Executor, db: str, table: str | None = None) -> dict[str, TableMeta]:
+    """Metadata of one table, or of every table of `db` (three queries either way)."""
+    where = f"TABLE_SCHEMA = {quote_str(db)}"
+    if table is not None:
+        where += f" AND TABLE_NAME = {quote_str(table)}"
     res = await control.query(
-        "SELECT TABLE_TYPE FROM information_schema.TABLES"
-        f" WHERE TABLE_SCHEMA = {d} AND TABLE_NAME = {t}"
+        f"SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE {where}"
     )
-    if not res.rows:
-        return None
-    is_view = (text(res.rows[0][0]) or "") == "VIEW"
+    kinds = {text(r[0]) or "": (text(r[1]) or "") == "VIEW" for r in res.rows}
+    if not kinds:
+        return {}
     res = await control.query(
-        "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, EXTRA"
-        f" FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {d} AND TABLE_NAME = {t}"
-        " ORDER BY ORDINAL_POSITION"
+        "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME,"
+        f" COLLATION_NAME, EXTRA FROM information_schema.COLUMNS WHERE {where}"
+        " ORDER BY TABLE_NAME, ORDINAL_POSITION"
     )
-    cols = []
+    cols: dict[str, list[ColumnMeta]] = {}
     for row in res.rows:
-        name, dtype, ctype, cs, coll, extra = (text(v) for v in row)
+        tname, name, dtype, ctype, cs, coll, extra = (text(v) for v in row)
         ex = (extra or "").lower()
-        cols.append(
+        cols.setdefault(tname or "", []).append(
             ColumnMeta(
                 name=name or "",
                 data_type=(dtype or "").lower(),
@@ -127,22 +133,26 @@ async def load_table_meta(control: Executor, db: str, table: str) -> TableMeta |
             )
         )
     res = await control.query(
-        "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS"
-        f" WHERE TABLE_SCHEMA = {d} AND TABLE_NAME = {t} AND NON_UNIQUE = 0"
-        " ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX"
+        "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS"
+        f" WHERE {where} AND NON_UNIQUE = 0"
+        " ORDER BY TABLE_NAME, INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX"
     )
-    keys: dict[str, list[str]] = {}
+    keys: dict[str, dict[str, list[str]]] = {}
     for row in res.rows:
-        keys.setdefault(text(row[0]) or "", []).append(text(row[1]) or "")
-    pk = tuple(keys.get("PRIMARY", ()))
-    return TableMeta(
-        db=db,
-        table=table,
-        columns=tuple(cols),
-        primary_key=pk,
-        unique_keys=tuple(tuple(v) for v in keys.values()),
-        is_view=is_view,
-    )
+        tname, iname, cname = (text(v) or "" for v in row)
+        keys.setdefault(tname, {}).setdefault(iname, []).append(cname)
+    out = {}
+    for tname, is_view in kinds.items():
+        k = keys.get(tname, {})
+        out[tname] = TableMeta(
+            db=db,
+            table=tname,
+            columns=tuple(cols.get(tname, ())),
+            primary_key=tuple(k.get("PRIMARY", ())),
+            unique_keys=tuple(tuple(v) for v in k.values()),
+            is_view=is_view,
+        )
+    return out
 
 
 async def auto_increment_of(control: Executor, db: str, table: str) -> int | None:
