@@ -394,8 +394,9 @@ class BranchEngine:
                 f"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {_q(ovdb)}"
             )
             have = {text(r[0]) or "" for r in res.rows}
-            await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ovdb)}")
-            metas = await load_metas(c, db)
+            if wanted:
+                await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ovdb)}")
+            metas = await load_metas(c, db) if wanted else {}
             for name in wanted:
                 base = metas.get(name)
                 if name in have or (db, name) in branch.tables or base is None:

@@ -71,12 +71,13 @@ class Lifecycle:
         return [await self._usage(b) for b in await catalog.list_branches(self.control)]
 
     async def _usage(self, info: BranchInfo) -> BranchUsage:
-        prefix = f"{OVERLAY_PREFIX}{info.id}\\_%"
+        prefix = f"{OVERLAY_PREFIX}{info.id}_"
         res = await self.control.query(
             "SELECT COALESCE(SUM(TABLE_ROWS), 0), COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0),"
             " TIMESTAMPDIFF(MICROSECOND, "
             f"(SELECT created_at FROM {_C}.branches WHERE id = {quote_str(info.id)}), NOW(6))"
-            f" FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE {quote_str(prefix)}"
+            " FROM information_schema.TABLES"
+            f" WHERE LEFT(TABLE_SCHEMA, {len(prefix)}) = {quote_str(prefix)}"
             " AND TABLE_NAME NOT LIKE '\\_bdbt\\_%'"
         )
         rows, size, age = (text(v) for v in res.rows[0])
@@ -89,10 +90,10 @@ class Lifecycle:
         return info
 
     async def _overlay_dbs(self, info: BranchInfo) -> builtins.list[str]:
-        prefix = f"{OVERLAY_PREFIX}{info.id}\\_%"
+        prefix = f"{OVERLAY_PREFIX}{info.id}_"  # exact prefix: LIKE's _ would match anything
         res = await self.control.query(
             "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
-            f" WHERE SCHEMA_NAME LIKE {quote_str(prefix)}"
+            f" WHERE LEFT(SCHEMA_NAME, {len(prefix)}) = {quote_str(prefix)}"
         )
         return [text(r[0]) or "" for r in res.rows]
 
