@@ -91,6 +91,7 @@ class Outcome:
     base_rows: int = 0
     storage: list[Storage] = field(default_factory=list)
     update_ms: dict[str, list[float]] = field(default_factory=dict)
+    update_statements: dict[str, int] = field(default_factory=dict)
     checksums: list[tuple[str, int, int]] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -337,7 +338,9 @@ def measure_storage(
 VARIANTS = ("base direct", "base via proxy (no branch)", "branch copy-up", "branch copied row")
 
 
-def measure_updates(s: Settings, pp: ProxyProcess, branch: str) -> dict[str, list[float]]:
+def measure_updates(
+    s: Settings, pp: ProxyProcess, branch: str
+) -> tuple[dict[str, list[float]], dict[str, int]]:
     """One-row UPDATEs by PK, the four variants interleaved round by round, order rotating.
 
     The branch's table is already dirty (the storage step changed every 100th row), so a first
@@ -378,10 +381,32 @@ def measure_updates(s: Settings, pp: ProxyProcess, branch: str) -> dict[str, lis
                 for label, cur, stmt in steps[rotate:] + steps[:rotate]:
                     out[label].append(_timed(cur, stmt))
                 prev = ids_branch[n]
+            # Not timed: how many statements each variant costs the server on the client's
+            # own connection (overlay DDL runs on the proxy's control connection, not counted).
+            spare = pool[need : need + 3] if len(pool) >= need + 3 else pool[:3]
+            counts = {
+                "base direct": _statements(cur_d, sql.format(copy_q, spare[0])),
+                "base via proxy (no branch)": _statements(cur_p, sql.format(copy_q, spare[1])),
+                "branch copy-up": _statements(cur_b, sql.format(base_q, spare[2])),
+                "branch copied row": _statements(cur_b, sql.format(base_q, spare[2])),
+            }
     finally:
         direct.close()
         plain.close()
-    return out
+    return out, counts
+
+
+def _statements(cur: Any, sql: str) -> int:
+    """Statements the server ran for `sql` on this connection (session `Questions` delta)."""
+
+    def questions() -> int:
+        cur.execute("SHOW SESSION STATUS LIKE 'Questions'")
+        row = cur.fetchone()
+        return int(row[1]) if row else 0
+
+    before = questions()
+    cur.execute(sql)
+    return questions() - before - 1  # the second SHOW counts itself
 
 
 def run(s: Settings) -> Outcome:
@@ -415,7 +440,7 @@ def run(s: Settings) -> Outcome:
                     f" overlay {st.overlay_bytes:,} B + tombstones {st.tomb_bytes:,} B"
                 )
                 out.storage.append(st)
-            out.update_ms = measure_updates(s, pp, storage_branch)
+            out.update_ms, out.update_statements = measure_updates(s, pp, storage_branch)
             _log(
                 "UPDATE by PK medians: "
                 + ", ".join(f"{k} {_median(v):.3f} ms" for k, v in out.update_ms.items())
@@ -506,6 +531,7 @@ def render(out: Outcome, s: Settings) -> str:
             report.num(_pct(v, 0.9), 3),
             report.num(max(v, default=float("nan")), 3),
             report.ratio_str(report.ratio(_median(v), _median(base))),
+            str(out.update_statements.get(label, "n/a")),
         ]
         for label, v in out.update_ms.items()
     ]
@@ -572,10 +598,21 @@ def render(out: Outcome, s: Settings) -> str:
         "(no branch)` update a copy of the base (same size and content) so the measured base "
         "stays untouched. `branch copy-up` is the first touch of a row on a branch whose table is "
         "already dirty; `branch copied row` updates a row the branch already holds. Branch "
-        "statements go through the proxy.",
+        "statements go through the proxy. The last column is the server's session `Questions` "
+        "delta for one more UPDATE of each kind (untimed): the statements the proxy ran on the "
+        "client's own upstream connection for it (overlay DDL, on the control connection, is "
+        "not counted).",
         "",
         report.table(
-            ["variant", "n", "median ms", "p90 ms", "max ms", "median ÷ base direct"],
+            [
+                "variant",
+                "n",
+                "median ms",
+                "p90 ms",
+                "max ms",
+                "median ÷ base direct",
+                "statements on the client's upstream connection",
+            ],
             upd_rows,
         ),
         "",

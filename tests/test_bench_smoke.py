@@ -134,6 +134,10 @@ def test_branching_bench_quick(upstream: Any, tmp_path: Path) -> None:
         "branch copied row",
     }, text
     assert all(float(r["median ÷ base direct"]) > 0 for r in updates.values()), text
+    statements = {
+        k: int(r["statements on the client's upstream connection"]) for k, r in updates.items()
+    }
+    assert statements["base direct"] == 1 and statements["branch copy-up"] >= 1, text
     assert "**Base checksums unchanged** after all branch work." in text
     assert "Proxy exit status after SIGTERM: 0" in text
 
