@@ -46,8 +46,9 @@ from branchdb.proxy.capture import Capture, SessionExecutor
 from branchdb.proxy.constants import Capability, Command, ServerStatus
 from branchdb.proxy.framing import Packet, PacketReader, encode_packet, packets_after
 from branchdb.proxy.response import Reply
+from branchdb.proxy.resultset import encode_result
 from branchdb.proxy.sqlprepare import PREPARE_ERRORS, UNKNOWN_STMT, SqlLevel
-from branchdb.proxy.wire import ErrPacket, make_err, parse_err
+from branchdb.proxy.wire import ErrPacket, OkPacket, make_err, make_ok, parse_err
 from branchdb.sqlrewrite.classify import Kind, classify
 
 if TYPE_CHECKING:
@@ -518,8 +519,6 @@ class PreparedStatements:
         self.session.send_upstream(encode_packet(payload, 0))
 
     def ok_packet(self, info: bytes = b"") -> bytes:
-        from branchdb.proxy.wire import OkPacket, make_ok
-
         ok = OkPacket(0, 0, self.session.server_status, 0, info)
         return make_ok(ok, self.session.capabilities)
 
@@ -580,8 +579,6 @@ def _encode_binary(result: QueryResult, caps: int, status: int) -> list[bytes]:
 
 
 def _encode_text(result: QueryResult, caps: int, status: int) -> list[bytes]:
-    from branchdb.proxy.resultset import encode_result
-
     return encode_result(result, caps, status)
 
 
