@@ -213,3 +213,23 @@ def test_qualified_names_without_a_current_database(schema: str, upstream: Any) 
         assert rows(await s.run(f"SELECT COUNT(*) FROM {q}.nopk")) == [("4",)]
 
     run(upstream, schema, body)
+
+
+def test_prepare_before_transactions_avoids_1412(schema: str, upstream: Any) -> None:
+    """The proxy passes clean reads through without the engine. If a transaction's read view
+    opens before the overlay exists, InnoDB refuses the overlay (1412); `prepare` at connect /
+    USE time creates every overlay of the database ahead of that."""
+
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        await world.engine.prepare(s.branch, db)
+        await s.client.query("SET autocommit = 0")
+        s.autocommit = False
+        await s.client.query("SELECT * FROM items")  # passthrough: opens the read view
+        assert (await s.run("INSERT INTO items (code) VALUES ('tx')"))[:2] == ("ok", 1)
+        assert (await s.run("UPDATE nopk SET b = 'q' WHERE a = 2"))[:2] == ("ok", 1)
+        assert rows(await s.run("SELECT COUNT(*) FROM items WHERE code = 'tx'")) == [("1",)]
+        await s.client.query("ROLLBACK")
+        assert rows(await s.run("SELECT COUNT(*) FROM items WHERE code = 'tx'")) == [("0",)]
+        assert rows(await s.run("SELECT b FROM nopk ORDER BY a")) == [("x",), ("y",)]
+
+    run(upstream, schema, body)
