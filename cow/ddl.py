@@ -14,6 +14,7 @@ from branchdb.sqlrewrite.refs import Unparseable, all_table_refs, parse, splice,
 from .catalog import TableState
 from .engine import BranchEngine, Edit
 from .executor import Executor, quote_ident, quote_str, text
+from .grants import current_grantee, mirror_grants
 from .naming import overlay_db, tomb_table
 from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext, no_such_table
 from .outcome import not_supported as _ns
@@ -111,7 +112,11 @@ async def _create(
     fk = foreign_key_spans(ctx.sql, tokens)
     edits = [e for e in edits if not any(a <= e[0] < b for a, b in fk)]
     edits.extend((a, b, "") for a, b in fk)
-    await client.query(splice(ctx.sql, edits))
+    # CREATE TABLE commits implicitly, as on a real copy; the control account creates the
+    # table (the client may lack CREATE on the overlay schema) and then grants the client.
+    await client.query("COMMIT")
+    await engine.control.query(splice(ctx.sql, edits))
+    await mirror_grants(engine.control, ctx.branch.id, db, await current_grantee(client))
     ts = TableState(db, name, "created", ovdb, name, tomb_table(name))
     await engine.save_table(ctx.branch, ts, (db, name))
     engine.forget_meta(ovdb, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import weakref
 
 from sqlglot import exp
 
@@ -28,6 +29,7 @@ from branchdb.sqlrewrite.refs import (
 from . import catalog
 from .catalog import BranchInfo, TableState, upsert_table_sql
 from .executor import Executor, UpstreamError, quote_ident, text
+from .grants import current_grantee, mirror_grants
 from .lifecycle import Lifecycle
 from .naming import is_internal_db, overlay_db, tomb_table
 from .outcome import (
@@ -62,6 +64,10 @@ class BranchEngine:
         self._gen = 0
         self._prepared: set[tuple[str, str]] = set()
         self._branches: dict[str, BranchInfo] = {}
+        self._granted: weakref.WeakKeyDictionary[Executor, set[tuple[str, str]]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._granted_users: set[tuple[str, str, str]] = set()
         self._version = -1
         self._checked = 0.0
         self.lifecycle = Lifecycle(control)
@@ -186,6 +192,7 @@ class BranchEngine:
         stmt = classify_one(ctx.sql)
         kind, kw = stmt.kind, stmt.keyword
         await self.prepare(ctx.branch, ctx.current_db)  # a set lookup after the first time
+        await self._grant(ctx, client)
         if kind == Kind.SESSION:
             return Passthrough()
         if kind in (Kind.READ, Kind.LOCKING_READ):
@@ -308,6 +315,26 @@ class BranchEngine:
         if branch.mode == "schema":
             return f or "0"
         return f or "HIDDEN"  # empty
+
+    async def _grant(self, ctx: StatementContext, client: Executor) -> None:
+        """Mirror the client account's privileges on the current database onto its overlay
+        schema, once per (branch, database, client connection)."""
+        db = ctx.current_db
+        if db is None or db in SYSTEM_DBS or is_internal_db(db):
+            return
+        try:
+            seen = self._granted.setdefault(client, set())
+        except TypeError:  # not weak-referenceable: ask every time (one cheap query)
+            seen = set()
+        if (ctx.branch.id, db) in seen:
+            return
+        seen.add((ctx.branch.id, db))
+        grantee = await current_grantee(client)
+        if (ctx.branch.id, db, grantee) in self._granted_users:
+            return
+        async with self._lock:
+            await mirror_grants(self.control, ctx.branch.id, db, grantee)
+        self._granted_users.add((ctx.branch.id, db, grantee))
 
     def forget_branch(self, branch_id: str) -> None:
         """Drop what this engine remembers of a branch (after reset/delete)."""

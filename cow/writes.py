@@ -317,7 +317,7 @@ async def _scratch_plan(
             meta = found
         cols = meta.stored_columns
         exprs = ", ".join(copy_expr(c, ref.visible_name) for c in cols)
-        name = qualified(targets[0].ts.overlay_db, f"_bdb_j{k}")
+        name = qualified(targets[0].ts.base_db, f"_bdb_j{k}")  # session-private temporary table
         scratch.append(
             Scratch(name, like, meta, f"SELECT DISTINCT {exprs} FROM {from_text}{where}")
         )

@@ -233,3 +233,29 @@ def test_prepare_before_transactions_avoids_1412(schema: str, upstream: Any) -> 
         assert rows(await s.run("SELECT b FROM nopk ORDER BY a")) == [("x",), ("y",)]
 
     run(upstream, schema, body)
+
+
+def test_user_with_schema_grants_only(schema: str, upstream: Any, make_user: Any) -> None:
+    """The client's own account works on the overlay with its base-schema privileges."""
+    user = make_user()
+
+    async def body(world: World, s: BranchSession, db: str) -> None:
+        from cow_harness import connect
+
+        from branchdb.cow.executor import AioMysqlExecutor
+
+        raw = await AioMysqlExecutor.connect(
+            upstream.host, upstream.port, user.name, user.password, db
+        )
+        world.conns.append(raw)
+        s.client = raw
+        assert (await s.run("UPDATE items SET qty = 3 WHERE id = 1"))[:2] == ("ok", 1)
+        assert (await s.run("INSERT INTO items (code) VALUES ('mine')"))[:2] == ("ok", 1)
+        assert rows(await s.run("SELECT qty FROM items WHERE id = 1")) == [("3",)]
+        assert (await s.run("UPDATE nopk SET b = 'n'"))[:2] == ("ok", 2)
+        assert (await s.run("CREATE TABLE mine (id INT PRIMARY KEY)"))[0] == "ok"
+        assert (await s.run("INSERT INTO mine VALUES (1)"))[:2] == ("ok", 1)
+        assert (await s.run("UPDATE items i JOIN nopk n ON n.a = i.id SET i.qty = 9"))[0] == "ok"
+        del connect
+
+    run(upstream, schema, body)
