@@ -195,6 +195,23 @@ def checksum(target: Target, schema: str, table: str) -> int:
         conn.close()
 
 
+def _server_settings(target: Target) -> str:
+    """An autocommit UPDATE's time is mostly the redo-log flush, and a cold row's page read."""
+    conn = _connect(target)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size, @@log_bin"
+            )
+            flush, pool, log_bin = cur.fetchone() or (None, 0, None)
+    finally:
+        conn.close()
+    return (
+        f"innodb_flush_log_at_trx_commit={flush}, buffer pool {int(pool) // 2**20} MiB, "
+        f"log_bin={log_bin}"
+    )
+
+
 def table_bytes(target: Target, schema: str, table: str) -> tuple[int, int]:
     """(TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH): InnoDB estimates, fresh after ANALYZE."""
     conn = _connect(target)
@@ -455,6 +472,7 @@ def run(s: Settings) -> Outcome:
             dataset.server_version(s.upstream),
             [
                 ("load average (1 min) before / after", f"{load_before} / {_loadavg()}"),
+                ("server durability and cache", _server_settings(s.upstream)),
                 ("branchdb revision", report.source_revision()),
                 ("upstream", s.upstream.url),
                 ("proxy", proxy_cmd),
