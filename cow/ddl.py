@@ -117,6 +117,7 @@ async def _create(
     await client.query("COMMIT")
     await engine.control.query(splice(ctx.sql, edits))
     await mirror_grants(engine.control, ctx.branch.id, db, await current_grantee(client))
+    await engine.grant_new(ctx.branch, db)
     ts = TableState(db, name, "created", ovdb, name, tomb_table(name))
     await engine.save_table(ctx.branch, ts, (db, name))
     engine.forget_meta(ovdb, name)

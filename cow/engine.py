@@ -31,7 +31,7 @@ from .catalog import BranchInfo, TableState, upsert_table_sql
 from .executor import Executor, UpstreamError, quote_ident, text
 from .grants import current_grantee, mirror_grants
 from .lifecycle import Lifecycle
-from .naming import is_internal_db, overlay_db, tomb_table
+from .naming import OVERLAY_PREFIX, is_internal_db, overlay_db, tomb_table
 from .outcome import (
     EngineError,
     ErrorReply,
@@ -63,11 +63,13 @@ class BranchEngine:
         self.flavor = "mysql"
         self._gen = 0
         self._prepared: set[tuple[str, str]] = set()
+        self._prepared_branches: set[str] = set()
+        self._prepared_lower: dict[str, set[str]] = {}
+        #: Lower-case names of the server's user databases (for the cheap pre-check).
+        self._all_dbs: frozenset[str] = frozenset()
         self._branches: dict[str, BranchInfo] = {}
-        self._granted: weakref.WeakKeyDictionary[Executor, set[tuple[str, str]]] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._granted_users: set[tuple[str, str, str]] = set()
+        self._granted: weakref.WeakKeyDictionary[Executor, set[str]] = weakref.WeakKeyDictionary()
+        self._grantees: dict[str, set[str]] = {}
         self._version = -1
         self._checked = 0.0
         self.lifecycle = Lifecycle(control)
@@ -82,6 +84,7 @@ class BranchEngine:
                 "SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS"
             )
             self.charsets = {int(text(r[0]) or 0): text(r[1]) or "" for r in res.rows}
+            await self._load_dbs()
             res = await self.control.query("SELECT VERSION()")
             self.flavor = (
                 "mariadb" if "mariadb" in (text(res.rows[0][0]) or "").lower() else "mysql"
@@ -140,6 +143,7 @@ class BranchEngine:
         self._checked = now
         async with self._lock:
             version = await catalog.catalog_version(self.control)
+            await self._load_dbs()
             if version == self._version:
                 return
             self._version = version
@@ -159,6 +163,13 @@ class BranchEngine:
         """Our own catalog writes bump the version: do not reload for them."""
         self._version = await catalog.catalog_version(self.control)
 
+    async def _load_dbs(self) -> None:
+        res = await self.control.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+        names = (text(r[0]) or "" for r in res.rows)
+        self._all_dbs = frozenset(
+            n.lower() for n in names if n not in SYSTEM_DBS and not is_internal_db(n)
+        )
+
     # ----------------------------------------------------------------- cheap pre-check
 
     def may_touch_dirty(self, branch: BranchInfo, sql: str) -> bool:
@@ -170,9 +181,15 @@ class BranchEngine:
         """
         if branch.mode != "all":
             return True
+        if branch.id not in self._prepared_branches:
+            return True  # once: let the engine prepare overlays before a transaction reads
+        low = sql.lower()
+        done = self._prepared_lower.get(branch.id, set())
+        for d in self._all_dbs:
+            if d not in done and (d + "." in low or d + "`." in low):
+                return True  # a database this branch has not prepared yet
         if not branch.watch:
             return False
-        low = sql.lower()
         return any(name in low for name in branch.watch)
 
     # ----------------------------------------------------------------- entry point
@@ -245,6 +262,8 @@ class BranchEngine:
                 ) from None
             return Passthrough()
         refs = all_table_refs(tree, tokens)
+        for db in {r.db for r in refs if r.db is not None}:
+            await self.prepare(ctx.branch, db)
         edits = await self.read_edits(ctx, refs, tree)
         if not edits:
             return Passthrough()
@@ -317,28 +336,51 @@ class BranchEngine:
         return f or "HIDDEN"  # empty
 
     async def _grant(self, ctx: StatementContext, client: Executor) -> None:
-        """Mirror the client account's privileges on the current database onto its overlay
-        schema, once per (branch, database, client connection)."""
-        db = ctx.current_db
-        if db is None or db in SYSTEM_DBS or is_internal_db(db):
-            return
+        """Mirror the client account's schema privileges onto the branch's overlay schemas,
+        once per client connection; overlays created later are granted to every account seen
+        on the branch (`_grant_new`)."""
         try:
             seen = self._granted.setdefault(client, set())
         except TypeError:  # not weak-referenceable: ask every time (one cheap query)
             seen = set()
-        if (ctx.branch.id, db) in seen:
+        if ctx.branch.id in seen:
             return
-        seen.add((ctx.branch.id, db))
+        seen.add(ctx.branch.id)
         grantee = await current_grantee(client)
-        if (ctx.branch.id, db, grantee) in self._granted_users:
+        known = self._grantees.setdefault(ctx.branch.id, set())
+        if grantee in known:
             return
+        known.add(grantee)
         async with self._lock:
-            await mirror_grants(self.control, ctx.branch.id, db, grantee)
-        self._granted_users.add((ctx.branch.id, db, grantee))
+            for db in await self._overlaid_dbs(ctx.branch):
+                await mirror_grants(self.control, ctx.branch.id, db, grantee)
+
+    async def _overlaid_dbs(self, branch: BranchInfo) -> list[str]:
+        """Base databases that have an overlay schema on this branch."""
+        head = f"{OVERLAY_PREFIX}{branch.id}_"
+        res = await self.control.query(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
+            f" WHERE LEFT(SCHEMA_NAME, {len(head)}) = {_q(head)}"
+        )
+        ovdbs = {text(r[0]) or "" for r in res.rows}
+        res = await self.control.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+        return [
+            d
+            for d in (text(r[0]) or "" for r in res.rows)
+            if not is_internal_db(d) and overlay_db(branch.id, d) in ovdbs
+        ]
+
+    async def grant_new(self, branch: BranchInfo, db: str) -> None:
+        """New overlay tables in `db`: give them to every account seen on the branch.
+        Call with the control lock held."""
+        for grantee in self._grantees.get(branch.id, ()):
+            await mirror_grants(self.control, branch.id, db, grantee)
 
     def forget_branch(self, branch_id: str) -> None:
         """Drop what this engine remembers of a branch (after reset/delete)."""
         self._prepared = {k for k in self._prepared if k[0] != branch_id}
+        self._prepared_branches.discard(branch_id)
+        self._prepared_lower.pop(branch_id, None)
         self._meta = {k: v for k, v in self._meta.items() if branch_id not in k[0]}
 
     # ----------------------------------------------------------------- metadata
@@ -368,6 +410,7 @@ class BranchEngine:
         branch's first write to it."""
         if db in SYSTEM_DBS or is_internal_db(db):
             raise not_supported(f"writing to schema {db}")
+        await self.prepare(branch, db)
         ts = branch.tables.get((db, name))
         if ts is not None:
             if ts.state == "dropped":
@@ -388,6 +431,7 @@ class BranchEngine:
             if (db, name) in branch.tables:
                 return branch.tables[(db, name)]
             await self._make_dirty(ts, base, filt)
+            await self.grant_new(branch, db)
             await catalog.in_transaction(self.control, [upsert_table_sql(branch.id, ts)])
             branch.tables[(db, name)] = ts
             branch.refresh_watch()
@@ -403,6 +447,7 @@ class BranchEngine:
         that: the overlays exist but the tables stay clean (nothing reads them) until written.
         """
         if db is None or db in SYSTEM_DBS or is_internal_db(db) or branch.mode == "empty":
+            self._prepared_branches.add(branch.id)
             return
         key = (branch.id, db)
         if key in self._prepared:
@@ -430,7 +475,11 @@ class BranchEngine:
                     continue
                 ts = TableState(db, name, "cow", ovdb, name, tomb_table(name))
                 await self._build_overlay(ts, base, fresh=True)
+            if wanted:
+                await self.grant_new(branch, db)
             self._prepared.add(key)
+            self._prepared_branches.add(branch.id)
+            self._prepared_lower.setdefault(branch.id, set()).add(db.lower())
 
     async def _build_overlay(self, ts: TableState, base: TableMeta, *, fresh: bool = False) -> None:
         c = self.control
