@@ -208,6 +208,9 @@ class BranchEngine:
 
         stmt = classify_one(ctx.sql)
         kind, kw = stmt.kind, stmt.keyword
+        if ctx.branch.id not in self._prepared_branches:
+            async with self._lock:
+                await self._load_dbs()  # databases created since the engine started
         await self.prepare(ctx.branch, ctx.current_db)  # a set lookup after the first time
         await self._grant(ctx, client)
         if kind == Kind.SESSION:
