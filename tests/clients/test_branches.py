@@ -24,20 +24,6 @@ from .endpoints import Endpoint
 BASE_ROWS = ((1, "one"), (2, "two"))
 #: What the branch holds after the write sequence of ``_pymysql_branch_checks``.
 BRANCH_ROWS = ((1, "one"), (2, "two"), (3, "from branch"))
-#: ROLLBACK after BEGIN + INSERT on a branch opened with autocommit off (PyMySQL's default).
-AUTOCOMMIT_OFF_BUG = (
-    "proxy bug: with autocommit=0, a SELECT then an INSERT on a branch fails with 1412 'Table "
-    "definition has changed' (the overlay table is created after the transaction's read view)"
-)
-
-#: A user granted ALL on its schema only, on a branch, after a write on that branch.
-SCHEMA_USER_BUG = (
-    "proxy gap: a user with grants on its own schema only gets 1142 'INSERT command denied ... "
-    "for table `_bdb_<branch>_<schema>`.`base`' on a branch write (and SELECT denied after): "
-    "the overlay schema is used on the client's own connection, with the client's privileges"
-)
-
-
 @pytest.fixture
 def branch() -> str:
     """A fresh branch name per test: branches persist in the catalog between tests."""
@@ -130,7 +116,6 @@ def test_user_suffix_pymysql(
     assert _rows_of(via_proxy, base_table) == BASE_ROWS  # no branch: the shared database
 
 
-@pytest.mark.xfail(strict=True, reason=SCHEMA_USER_BUG)
 def test_user_with_schema_grants_only(
     via_proxy: Endpoint, upstream: Any, base_table: str, make_user: Any, branch: str
 ) -> None:
@@ -160,7 +145,6 @@ def test_connection_attribute_pymysql(
     assert _rows_of(_on(via_proxy, branch + "-other"), base_table) == BASE_ROWS
 
 
-@pytest.mark.xfail(strict=True, reason=AUTOCOMMIT_OFF_BUG)
 def test_autocommit_off_transaction(
     via_proxy: Endpoint, upstream: Any, base_table: str, branch: str
 ) -> None:
@@ -241,7 +225,6 @@ def test_cli_user_suffix(via_proxy: Endpoint, upstream: Any, base_table: str, br
     assert _rows_of(upstream, base_table) == BASE_ROWS
 
 
-@pytest.mark.xfail(strict=True, reason=AUTOCOMMIT_OFF_BUG + " (SQLAlchemy runs with it off)")
 def test_sqlalchemy_url_user_suffix(
     via_proxy: Endpoint, upstream: Any, base_table: str, branch: str
 ) -> None:
