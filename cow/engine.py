@@ -159,6 +159,24 @@ class BranchEngine:
                 info.filters = fresh.filters
                 info.refresh_watch()
 
+    async def refresh(self) -> None:
+        """Pick up other replicas' catalog changes now (at most once per `refresh_interval`).
+
+        Statements that pass through never reach the engine, so a proxy calls this on a timer to
+        keep `may_touch_dirty` current for tables another replica made dirty.
+        """
+        await self._refresh_if_stale()
+        async with self._lock:
+            await self._load_dbs()  # databases created since: may_touch_dirty must know them
+
+    async def prepare_session(self, branch: BranchInfo, db: str | None) -> None:
+        """What a new session of `branch` needs before its first statement: the current list of
+        databases (so statements naming one not yet prepared reach the engine) and the overlays
+        of its database."""
+        async with self._lock:
+            await self._load_dbs()
+        await self.prepare(branch, db)
+
     async def note_catalog_change(self) -> None:
         """Our own catalog writes bump the version: do not reload for them."""
         self._version = await catalog.catalog_version(self.control)

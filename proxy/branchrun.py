@@ -25,10 +25,23 @@ from branchdb.proxy.constants import Capability, Command, ServerStatus
 from branchdb.proxy.framing import Packet, encode_packet, packets_after
 from branchdb.proxy.resultset import encode_result
 from branchdb.proxy.wire import ErrPacket, make_err
-from branchdb.sqlrewrite.classify import split_statements
+from branchdb.sqlrewrite.classify import classify_one, split_statements, use_target
 
 if TYPE_CHECKING:
     from branchdb.proxy.session import ClientSession
+
+
+async def _prepare_use(session: ClientSession, sql: str) -> None:
+    """Before `USE db` runs, give the branch its overlays for db (see BranchDirectory.attach)."""
+    statement = classify_one(sql)
+    engine = session.server.engine
+    if statement.keyword == "USE" and engine is not None and session.branch_info is not None:
+        target = use_target(statement.text)
+        if target:
+            try:
+                await engine.prepare(session.branch_info, target)
+            except UpstreamError:
+                pass  # an unknown database: the server reports it when USE runs
 
 
 def _context(session: ClientSession, sql: str) -> StatementContext:
@@ -53,6 +66,8 @@ async def run_on_branch(session: ClientSession, packet: Packet) -> None:
     if not parts:
         parts = [sql]
     executor = SessionExecutor(session)
+    for part in parts:
+        await _prepare_use(session, part)
     if len(parts) == 1:
         outcome = await engine.plan_and_run(_context(session, parts[0]), executor)
         if isinstance(outcome, Passthrough):

@@ -60,9 +60,9 @@ class ServerState:
     def release(self, session: ClientSession) -> None:
         self.sessions.discard(session)
 
-    async def attach_branch(self, name: str, user: str) -> BranchInfo:
+    async def attach_branch(self, name: str, database: str | None) -> BranchInfo:
         assert self.branches is not None, "the branch directory starts with the server"
-        return await self.branches.attach(name, user)
+        return await self.branches.attach(name, database)
 
     def detach_branch(self, info: BranchInfo) -> None:
         if self.branches is not None:
@@ -126,7 +126,7 @@ class Server:
         engine = BranchEngine(self._controls[0])
         await engine.start()
         self.state.engine = engine
-        self.state.branches = BranchDirectory(self.config, self._controls[1])
+        self.state.branches = BranchDirectory(self.config, self._controls[1], engine)
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self.state.branches.gc_forever(self.config.gc_interval)),

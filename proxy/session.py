@@ -43,7 +43,7 @@ from branchdb.proxy.prepared import STMT_COMMANDS, PreparedStatements
 from branchdb.proxy.response import Reply, ResponseScanner, reply_for
 from branchdb.proxy.sqlprepare import is_sql_level
 from branchdb.proxy.wire import ProtocolError
-from branchdb.sqlrewrite.classify import Kind, classify
+from branchdb.sqlrewrite.classify import Kind, classify, use_target
 
 if TYPE_CHECKING:
     from branchdb.cow.catalog import BranchInfo
@@ -360,7 +360,7 @@ class ClientSession(asyncio.Protocol):
         self._send_upstream(encode_packet(forwarded, packet.seq))
         if choice.branch is not None:  # look the branch up while the upstream checks the password
             self._branch_task = asyncio.get_running_loop().create_task(
-                self.server.attach_branch(choice.branch, choice.user)
+                self.server.attach_branch(choice.branch, response.database or None)
             )
         logs.event(
             log,
@@ -424,6 +424,12 @@ class ClientSession(asyncio.Protocol):
             return
         if command == Command.INIT_DB:
             self._pending_database = payload[1:].decode("utf-8", "surrogateescape")
+            if self.branch_info is not None:
+                self.state = State.BUSY
+                self._engine_task = asyncio.get_running_loop().create_task(
+                    self._prepare_then_relay(packet, self._pending_database)
+                )
+                return
         reply = reply_for(command)
         self._send_upstream(packet.raw)
         if reply is Reply.NONE:
@@ -444,8 +450,9 @@ class ClientSession(asyncio.Protocol):
         engine = self.server.engine
         for statement in classify(sql):
             if statement.kind is Kind.SESSION:
-                if statement.keyword == "USE":
-                    self._pending_database = _use_target(statement.text)
+                if statement.keyword == "USE":  # the engine prepares the new database first
+                    self._pending_database = use_target(statement.text)
+                    return True
                 continue
             if statement.kind is not Kind.READ:
                 return True
@@ -497,6 +504,20 @@ class ClientSession(asyncio.Protocol):
         if reply is not Reply.NONE:
             self.state = State.BUSY
             self.scanner.start(reply)
+
+    async def _prepare_then_relay(self, packet: Packet, database: str) -> None:
+        """COM_INIT_DB on a branch: create the new database's overlays before the client can
+        open a transaction in it, then let the server answer."""
+        engine = self.server.engine
+        try:
+            if engine is not None and self.branch_info is not None:
+                await engine.prepare(self.branch_info, database)
+        except Exception as exc:  # the server's own answer (e.g. unknown database) still comes
+            logs.event(log, logging.INFO, "prepare_failed", database=database, error=exc)
+        finally:
+            self._engine_task = None
+        if self.state is State.BUSY:
+            self.relay_command(packet.raw, Reply.SIMPLE)
 
     def relay_command(self, raw: bytes, reply: Reply = Reply.RESULT) -> None:
         """Send a command upstream and relay its reply to the client (the session is BUSY)."""
@@ -563,7 +584,7 @@ class ClientSession(asyncio.Protocol):
 
     async def _change_user_to_branch(self, branch: str, user: str, raw: bytes, seq: int) -> None:
         try:
-            self._change_user_info = await self.server.attach_branch(branch, user)
+            self._change_user_info = await self.server.attach_branch(branch, self._pending_database)
         except BranchDBError as err:
             self._refuse(err, seq)
             return
@@ -820,14 +841,3 @@ class ClientSession(asyncio.Protocol):
             if info is not None:
                 self.server.detach_branch(info)
         self.branch_info = self._change_user_info = None
-
-
-def _use_target(statement: str) -> str | None:
-    """The database of a `USE db` statement (backquotes removed)."""
-    words = statement.strip().split(None, 1)
-    if len(words) < 2:
-        return None
-    name = words[1].strip().rstrip(";").strip()
-    if name.startswith("`") and name.endswith("`"):
-        name = name[1:-1].replace("``", "`")
-    return name or None

@@ -95,7 +95,8 @@ def test_gc_deletes_expired_but_not_protected(upstream: Upstream) -> None:
     branchdb("branch", "create", "--upstream", upstream.url, kept, "--ttl", "1s", "--protected")
     time.sleep(2.2)
     out = branchdb("branch", "gc", "--upstream", upstream.url)
-    assert short in out and kept not in out
+    # A running proxy may have collected it first (serve runs gc too): either way it is gone.
+    assert "expired branch(es)" in out and kept not in out
     names = {
         b["name"]
         for b in json.loads(branchdb("branch", "list", "--json", "--upstream", upstream.url))
