@@ -189,3 +189,14 @@ def classify_one(sql: str) -> Statement:
 def classify(sql: str) -> list[Statement]:
     """Classify every statement of a (possibly multi-statement) query string."""
     return [classify_one(part) for part in split_statements(sql)]
+
+
+def use_target(statement: str) -> str | None:
+    """The database of a `USE db` statement (backquotes removed)."""
+    words = statement.strip().split(None, 1)
+    if len(words) < 2:
+        return None
+    name = words[1].strip().rstrip(";").strip()
+    if name.startswith("`") and name.endswith("`"):
+        name = name[1:-1].replace("``", "`")
+    return name or None
