@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from branchdb.bench import branching, clients, drivers, passthrough
+from branchdb.bench import branching, clients, drivers, passthrough, prepared
 
 COMMANDS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "passthrough": passthrough.main,
     "drivers": drivers.main,
     "clients": clients.main,
     "branching": branching.main,
+    "prepared": prepared.main,
 }
 
 

@@ -25,7 +25,9 @@ import platform
 import secrets
 import shutil
 import subprocess
+import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -303,7 +305,7 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="branchdb-bench-prepared", description=__doc__)
     parser.add_argument("--upstream", default=default_upstream_url())
     parser.add_argument("--rows", type=int, default=10000)
@@ -312,14 +314,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=0.5)
     parser.add_argument("--quick", action="store_true", help="1 s slices, 2 rounds")
     parser.add_argument("--out", help="also write the markdown report to this file")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(list(argv) if argv is not None else None)
     if args.quick:
         args.slice, args.rounds = 1.0, 2
     text = report(run(args))
     print(text, end="")
     if args.out:
         Path(args.out).write_text(text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

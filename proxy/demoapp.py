@@ -1,7 +1,8 @@
 """The demo's application: what a developer's service does at startup, unaware of branches.
 
 It reads DB_CONNECTION_URL, runs its migration (create the table with an email column, or add the
-column to an existing table), inserts Bob with bound parameters and lists the users as JSON.
+column to an existing table), inserts Bob through a server-side prepared statement and lists the
+users as JSON. (tests/prepared drives the same scenario with the binary protocol from Go.)
 """
 
 from __future__ import annotations
@@ -39,8 +40,14 @@ def main() -> int:
                 raise
             cur.execute("ALTER TABLE users ADD COLUMN email VARCHAR(255)")
             steps.append("ALTER TABLE users ADD COLUMN email VARCHAR(255)")
-        cur.execute("INSERT INTO users(name, email) VALUES(%s, %s)", ("Bob", "bob@example.com"))
-        steps.append(f"INSERT INTO users(name, email) VALUES(?, ?) -> id {cur.lastrowid}")
+        # A server-side prepared statement, as the app's driver would use.
+        cur.execute("PREPARE add_user FROM 'INSERT INTO users(name, email) VALUES(?, ?)'")
+        cur.execute("SET @name = %s, @email = %s", ("Bob", "bob@example.com"))
+        cur.execute("EXECUTE add_user USING @name, @email")
+        cur.execute("SELECT LAST_INSERT_ID()")
+        new_id = cur.fetchone()[0]
+        cur.execute("DEALLOCATE PREPARE add_user")
+        steps.append(f"PREPARE/EXECUTE INSERT INTO users(name, email) VALUES(?, ?) -> id {new_id}")
         cur.execute("SELECT id, name, email FROM users ORDER BY id")
         rows = [list(r) for r in cur.fetchall()]
     conn.close()
