@@ -9,6 +9,7 @@ control connection and the tests.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -91,6 +92,24 @@ _SQLSTATE = {
 
 def sqlstate_for(errno: int) -> str:
     return _SQLSTATE.get(errno, "HY000")
+
+
+class SerialExecutor:
+    """One statement at a time on a shared connection.
+
+    Many sessions call the engine at once and it shares one control connection; a connection
+    carries one statement at a time, so every query waits for the previous one's reply here.
+    Sequences that must not interleave (a catalog transaction, overlay DDL) also hold the
+    engine's own lock.
+    """
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+        self._lock = asyncio.Lock()
+
+    async def query(self, sql: str) -> QueryResult:
+        async with self._lock:
+            return await self.inner.query(sql)
 
 
 class AioMysqlExecutor:

@@ -116,14 +116,14 @@ class Server:
     async def _start_engine(self) -> None:
         """Open the control connections and make sure the catalog exists."""
         from branchdb.cow.engine import BranchEngine
-        from branchdb.cow.executor import AioMysqlExecutor
+        from branchdb.cow.executor import AioMysqlExecutor, SerialExecutor
         from branchdb.proxy.branches import BranchDirectory
 
         up = self.config.upstream
         self._controls = [
             await AioMysqlExecutor.connect(up.host, up.port, up.user, up.password) for _ in range(2)
         ]
-        engine = BranchEngine(self._controls[0])
+        engine = BranchEngine(SerialExecutor(self._controls[0]))
         await engine.start()
         self.state.engine = engine
         self.state.branches = BranchDirectory(self.config, self._controls[1], engine)

@@ -9,20 +9,16 @@ flight). Bytes from the upstream are forwarded to the client as they arrive whil
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import socket
 from collections import deque
 from collections.abc import Coroutine
-from enum import Enum, auto
 from typing import TYPE_CHECKING, cast
 
-from branchdb.proxy import logs
+from branchdb.proxy import connphase, logs
 from branchdb.proxy.capture import Capture
 from branchdb.proxy.constants import (
     CR,
     ER,
-    MASKED_CAPABILITIES,
     MAX_PACKET_PAYLOAD,
     Capability,
     Command,
@@ -32,16 +28,12 @@ from branchdb.proxy.errors import BranchDBError, Side, not_supported
 from branchdb.proxy.framing import Packet, PacketReader, encode_packet
 from branchdb.proxy.handshake import (
     Greeting,
-    choose_branch,
-    make_change_user,
-    make_handshake_response,
-    parse_change_user,
-    parse_greeting,
-    parse_handshake_response,
 )
 from branchdb.proxy.prepared import STMT_COMMANDS, PreparedStatements
 from branchdb.proxy.response import Reply, ResponseScanner, reply_for
 from branchdb.proxy.sqlprepare import is_sql_level
+from branchdb.proxy.states import State
+from branchdb.proxy.upstream import HIGH_WATER, LOW_WATER, UpstreamLink, set_nodelay
 from branchdb.proxy.wire import ProtocolError
 from branchdb.sqlrewrite.classify import Kind, classify, use_target
 
@@ -66,9 +58,6 @@ _REFUSED_COMMANDS = frozenset(
     }
 )
 
-#: Statement kinds a branch session may run against the shared database before copy-on-write
-#: exists for them: they neither change nor lock base data.
-_BASE_SAFE = frozenset({Kind.READ, Kind.SESSION})
 
 #: Commands the fast path may forward without framing objects, and the reply each gets.
 _FAST_REPLIES: dict[int, Reply] = {
@@ -78,58 +67,6 @@ _FAST_REPLIES: dict[int, Reply] = {
     int(Command.PING): Reply.SIMPLE,
     int(Command.STMT_RESET): Reply.SIMPLE,
 }
-
-#: Pause reading from one side while the other side's write buffer holds this much.
-_HIGH_WATER = 4 << 20
-_LOW_WATER = 1 << 20
-
-
-class State(Enum):
-    CONNECTING = auto()  # waiting for the upstream connection and its greeting
-    HANDSHAKE = auto()  # greeting relayed, waiting for the client's handshake response
-    AUTH = auto()  # relaying the authentication exchange until the upstream says OK or ERR
-    READY = auto()  # authenticated, no command in flight
-    BUSY = auto()  # a command is in flight
-    CLOSED = auto()
-
-
-def _set_nodelay(transport: asyncio.BaseTransport) -> None:
-    sock = transport.get_extra_info("socket")
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class UpstreamLink(asyncio.Protocol):
-    """The upstream half: hands bytes to the session, and applies back-pressure to the client."""
-
-    def __init__(self, session: ClientSession) -> None:
-        self.session = session
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        self.transport = transport
-        transport.set_write_buffer_limits(high=_HIGH_WATER, low=_LOW_WATER)
-        _set_nodelay(transport)
-        # Register now, not when create_connection returns: the greeting can arrive (and the
-        # client answer it) before the connecting coroutine resumes.
-        self.session.upstream_connected(self)
-
-    def data_received(self, data: bytes) -> None:
-        self.session.upstream_data(data)
-
-    def eof_received(self) -> bool:
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.session.upstream_lost(exc)
-
-    def pause_writing(self) -> None:
-        self.session.pause_client_reading()
-
-    def resume_writing(self) -> None:
-        self.session.resume_client_reading()
 
 
 class ClientSession(asyncio.Protocol):
@@ -160,6 +97,7 @@ class ClientSession(asyncio.Protocol):
         self._reading_paused = False
         self._change_user_branch: tuple[str | None, str] | None = None
         self.branch_info: BranchInfo | None = None
+        self._change_user_info: BranchInfo | None = None
         self.capture: Capture | None = None
         self._branch_task: asyncio.Task[BranchInfo] | None = None
         self._engine_task: asyncio.Task[None] | None = None
@@ -170,8 +108,8 @@ class ClientSession(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         self.client = transport
-        transport.set_write_buffer_limits(high=_HIGH_WATER, low=_LOW_WATER)
-        _set_nodelay(transport)
+        transport.set_write_buffer_limits(high=HIGH_WATER, low=LOW_WATER)
+        set_nodelay(transport)
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         if not self.server.admit(self):
@@ -182,7 +120,7 @@ class ClientSession(asyncio.Protocol):
         transport.pause_reading()  # nothing to read before the greeting is relayed
         loop = asyncio.get_running_loop()
         self._handshake_timer = loop.call_later(
-            self.config.handshake_timeout, self._handshake_timed_out
+            self.config.handshake_timeout, connphase.handshake_timed_out, self
         )
         self._connect_task = loop.create_task(self._connect_upstream())
 
@@ -256,7 +194,7 @@ class ClientSession(asyncio.Protocol):
                 if packet is None:
                     return
                 if self.state is State.HANDSHAKE:
-                    self._on_handshake_response(packet)
+                    connphase.on_handshake_response(self, packet)
                 elif self.state is State.AUTH:
                     self._send_upstream(packet.raw)
                 elif self.state is State.READY:
@@ -300,84 +238,6 @@ class ClientSession(asyncio.Protocol):
 
     # --- connection phase --------------------------------------------------------------------
 
-    def _on_greeting(self, packet: Packet) -> None:
-        try:
-            greeting = parse_greeting(packet.payload)
-        except ProtocolError:
-            if packet.payload[:1] == b"\xff":  # upstream refused us (too many connections, ...)
-                self._write_client(packet.raw)
-                self._close()
-                return
-            raise
-        self.greeting = greeting.masked()
-        self.state = State.HANDSHAKE
-        self._write_client(encode_packet(self.greeting.payload, packet.seq))
-        if self.client is not None:
-            self.client.resume_reading()
-
-    def _on_handshake_response(self, packet: Packet) -> None:
-        assert self.greeting is not None
-        if self._handshake_timer is not None:
-            self._handshake_timer.cancel()
-            self._handshake_timer = None
-        try:
-            response = parse_handshake_response(packet.payload)
-        except ProtocolError as exc:
-            if len(packet.payload) == 32:  # an SSL request: TLS was not offered
-                self._refuse(
-                    BranchDBError(ER.HANDSHAKE_ERROR, "branchdb: TLS is not enabled on this proxy"),
-                    seq=packet.last_seq + 1,
-                )
-                return
-            raise ProtocolError(f"bad handshake response: {exc}") from exc
-        choice = choose_branch(
-            response.user,
-            response.attributes,
-            self.config.default_branch,
-            self.config.branch_separator,
-        )
-        caps = response.capabilities & ~MASKED_CAPABILITIES & self.greeting.capabilities
-        forwarded = make_handshake_response(
-            type(response)(
-                capabilities=caps | (response.capabilities & Capability.LONG_PASSWORD),
-                max_packet=response.max_packet,
-                charset=response.charset,
-                filler=bytes(19) + b"\0\0\0\0",
-                user=choice.user,
-                auth_response=response.auth_response,
-                database=response.database,
-                auth_plugin=response.auth_plugin,
-                attributes=choice.attributes,
-            )
-        )
-        self.capabilities = caps
-        self.scanner.set_capabilities(caps)
-        self.user = choice.user
-        self.branch = choice.branch
-        self.database = response.database or None
-        self.state = State.AUTH
-        self.scanner.start(Reply.AUTH)
-        self._send_upstream(encode_packet(forwarded, packet.seq))
-        if choice.branch is not None:  # look the branch up while the upstream checks the password
-            self._branch_task = asyncio.get_running_loop().create_task(
-                self.server.attach_branch(choice.branch, response.database or None)
-            )
-        logs.event(
-            log,
-            logging.DEBUG,
-            "handshake",
-            session=self.session_id,
-            user=choice.user,
-            branch=choice.branch or "",
-            via=choice.source,
-        )
-
-    def _handshake_timed_out(self) -> None:
-        self._handshake_timer = None
-        if self.state in (State.CONNECTING, State.HANDSHAKE):
-            logs.event(log, logging.INFO, "handshake_timeout", peer=self.peer)
-            self._refuse(BranchDBError(ER.HANDSHAKE_ERROR, "Bad handshake"), seq=2)
-
     # --- command phase -----------------------------------------------------------------------
 
     def _dispatch(self, packet: Packet) -> None:
@@ -415,12 +275,8 @@ class ClientSession(asyncio.Protocol):
                     self._run_on_branch(packet)
                 )
                 return
-            refusal = self._branch_refusal(command, payload)
-            if refusal is not None:
-                self._reply_error(refusal, reply_seq)
-                return
         if command == Command.CHANGE_USER:
-            self._change_user(packet)
+            connphase.change_user(self, packet)
             return
         if command == Command.INIT_DB:
             self._pending_database = payload[1:].decode("utf-8", "surrogateescape")
@@ -529,70 +385,6 @@ class ClientSession(asyncio.Protocol):
         self._write_client(data)
         self._reply_finished()
 
-    def _branch_refusal(self, command: int, payload: bytes) -> BranchDBError | None:
-        """Why this command cannot run on the branch now (None: it is safe on the base)."""
-        if command != Command.STMT_PREPARE:
-            return None
-        sql = payload[1:].decode("utf-8", "surrogateescape")
-        for statement in classify(sql):
-            if statement.kind not in _BASE_SAFE:
-                what = statement.keyword or "this statement"
-                return not_supported(
-                    f"preparing {what} on branch '{self.branch}'",
-                    "server-side prepared statements that write or read changed tables are not "
-                    "available on a branch yet, so nothing was run (use text queries)",
-                )
-            engine = self.server.engine
-            if (
-                self.branch_info is not None
-                and engine is not None
-                and engine.may_touch_dirty(self.branch_info, statement.text)
-            ):
-                return not_supported(
-                    f"preparing a read of a changed table on branch '{self.branch}'",
-                    "server-side prepared statements on changed tables are not available yet",
-                )
-        return None
-
-    def _change_user(self, packet: Packet) -> None:
-        cu = parse_change_user(packet.payload, self.capabilities)
-        choice = choose_branch(
-            cu.user, cu.attributes, self.config.default_branch, self.config.branch_separator
-        )
-        rewritten = type(cu)(
-            user=choice.user,
-            auth_response=cu.auth_response,
-            database=cu.database,
-            charset=cu.charset,
-            auth_plugin=cu.auth_plugin,
-            attributes=choice.attributes,
-        )
-        self._change_user_branch = (choice.branch, choice.user)
-        self._pending_database = cu.database or None
-        self.state = State.BUSY
-        raw = encode_packet(make_change_user(rewritten, self.capabilities), 0)
-        if choice.branch is None:
-            self._change_user_info = None
-            self.scanner.start(Reply.AUTH)
-            self._send_upstream(raw)
-            return
-        self._engine_task = asyncio.get_running_loop().create_task(
-            self._change_user_to_branch(choice.branch, choice.user, raw, packet.last_seq + 1)
-        )
-
-    _change_user_info: BranchInfo | None = None
-
-    async def _change_user_to_branch(self, branch: str, user: str, raw: bytes, seq: int) -> None:
-        try:
-            self._change_user_info = await self.server.attach_branch(branch, self._pending_database)
-        except BranchDBError as err:
-            self._refuse(err, seq)
-            return
-        finally:
-            self._engine_task = None
-        self.scanner.start(Reply.AUTH)
-        self._send_upstream(raw)
-
     def _relay_infile(self) -> bool:
         """Forward LOCAL INFILE data packets; an empty packet ends the file."""
         packet = self.client_reader.next_packet()
@@ -637,7 +429,7 @@ class ClientSession(asyncio.Protocol):
                 packet = self.upstream_reader.next_packet()
                 if packet is not None:
                     rest = self.upstream_reader.take_raw()
-                    self._on_greeting(packet)
+                    connphase.on_greeting(self, packet)
                     if rest:
                         self.upstream_data(rest)
                 return
@@ -658,69 +450,22 @@ class ClientSession(asyncio.Protocol):
                 if end < 0 or self.scanner.error:
                     self._write_client(data)
                     if end >= 0:
-                        self._auth_finished()
+                        connphase.auth_finished(self)
                 else:  # hold the final OK until the branch is known
-                    asyncio.get_running_loop().create_task(self._finish_branch_auth(data))
+                    asyncio.get_running_loop().create_task(connphase.finish_branch_auth(self, data))
                 return
             self._write_client(data)
             if self.state in (State.AUTH, State.BUSY):
                 end = self.scanner.feed(data)
                 if end >= 0:
                     if self.state is State.AUTH:
-                        self._auth_finished()
+                        connphase.auth_finished(self)
                     else:
                         self._reply_finished()
             else:
                 raise ProtocolError("upstream sent data while no command was in flight")
         except ProtocolError as exc:
             self._protocol_error(exc, Side.UPSTREAM)
-
-    def _auth_finished(self) -> None:
-        if self.scanner.error:
-            logs.event(log, logging.INFO, "auth_failed", peer=self.peer, user=self.user)
-            self._close()
-            return
-        self.state = State.READY
-        self.server_status = self.scanner.status
-        self.server.sessions_authenticated += 1
-        logs.event(
-            log,
-            logging.INFO,
-            "session_started",
-            session=self.session_id,
-            peer=self.peer,
-            user=self.user,
-            branch=self.branch or "",
-        )
-        if self.client_reader.buffered():
-            self.data_received(b"")
-
-    async def _finish_branch_auth(self, held: bytes) -> None:
-        assert self._branch_task is not None
-        try:
-            self.branch_info = await self._branch_task
-        except BranchDBError as err:
-            reader = PacketReader()
-            reader.feed(held)
-            packets = []
-            while (p := reader.next_packet()) is not None:
-                packets.append(p)
-            for p in packets[:-1]:
-                self._write_client(p.raw)
-            self._refuse(err, seq=packets[-1].seq if packets else 2)
-            return
-        except Exception as exc:
-            logs.event(log, logging.ERROR, "branch_lookup_failed", branch=self.branch, error=exc)
-            self._refuse(
-                BranchDBError(ER.UNKNOWN_ERROR, f"branchdb: branch lookup failed: {exc}"), seq=2
-            )
-            return
-        finally:
-            self._branch_task = None
-        if self.state is State.CLOSED:
-            return
-        self._write_client(held)
-        self._auth_finished()
 
     def upstream_lost(self, exc: Exception | None) -> None:
         if self.state is State.CLOSED:
