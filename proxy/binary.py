@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from branchdb.cow.executor import Column, QueryResult
 from branchdb.proxy.constants import Capability, FieldType, ServerStatus
-from branchdb.proxy.resultset import encode_column
+from branchdb.proxy.resultset import encode_column, encode_result
 from branchdb.proxy.wire import (
     Cursor,
     OkPacket,
@@ -24,6 +24,7 @@ from branchdb.proxy.wire import (
     make_eof,
     make_ok,
 )
+from branchdb.sqlrewrite.classify import code_positions
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -293,47 +294,7 @@ def quote_bytes(value: bytes, no_backslash_escapes: bool) -> str:
 
 def placeholder_positions(sql: str) -> list[int]:
     """Offsets of the `?` placeholders: outside quotes and comments, inside `/*! ... */`."""
-    out: list[int] = []
-    i = 0
-    n = len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch in "'\"`":
-            i = _skip_quoted(sql, i)
-            continue
-        if ch == "#" or sql.startswith("-- ", i) or sql.startswith("--\n", i):
-            j = sql.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if sql.startswith("/*", i):
-            if sql.startswith("/*!", i) or sql.startswith("/*M!", i):
-                i += 3
-                continue
-            j = sql.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-            continue
-        if ch == "?":
-            out.append(i)
-        i += 1
-    return out
-
-
-def _skip_quoted(sql: str, i: int) -> int:
-    quote = sql[i]
-    j = i + 1
-    n = len(sql)
-    while j < n:
-        ch = sql[j]
-        if ch == "\\" and quote != "`":
-            j += 2
-            continue
-        if ch == quote:
-            if j + 1 < n and sql[j + 1] == quote:
-                j += 2
-                continue
-            return j + 1
-        j += 1
-    return n
+    return code_positions(sql, "?")
 
 
 def substitute(sql: str, literals: list[str]) -> str:
@@ -418,22 +379,8 @@ def _time_bytes(text: str) -> bytes:
 
 def encode_binary_result(result: QueryResult, capabilities: int, status: int) -> list[bytes]:
     """The payloads of a COM_STMT_EXECUTE reply for `result` (OK, or a binary result set)."""
-    if not result.columns:
-        ok = OkPacket(
-            result.affected_rows, result.insert_id, status, result.warnings, result.info.encode()
-        )
-        return [make_ok(ok, capabilities)]
-    out = [lenenc_int(len(result.columns))]
-    out += [encode_column(c) for c in result.columns]
-    deprecate_eof = bool(capabilities & Capability.DEPRECATE_EOF)
-    if not deprecate_eof:
-        out.append(make_eof(status & ~ServerStatus.MORE_RESULTS_EXISTS))
-    out += [encode_binary_row(result.columns, r) for r in result.rows]
-    if deprecate_eof:
-        out.append(make_ok(OkPacket(0, 0, status, result.warnings), capabilities, header=0xFE))
-    else:
-        out.append(make_eof(status, result.warnings))
-    return out
+    columns = result.columns
+    return encode_result(result, capabilities, status, lambda row: encode_binary_row(columns, row))
 
 
 def _terminator(capabilities: int, status: int, warnings: int) -> bytes:

@@ -8,6 +8,7 @@ never decodes rows.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from branchdb.cow.executor import Column, QueryResult, UpstreamError
 from branchdb.proxy.constants import Capability, ServerStatus
@@ -112,8 +113,14 @@ def encode_row(row: tuple[bytes | None, ...]) -> bytes:
     return b"".join(b"\xfb" if v is None else lenenc_bytes(v) for v in row)
 
 
-def encode_result(result: QueryResult, capabilities: int, status: int) -> list[bytes]:
-    """The payloads of a text-protocol reply for `result`, ending with `status` flags."""
+def encode_result(
+    result: QueryResult,
+    capabilities: int,
+    status: int,
+    encode: Callable[[tuple[bytes | None, ...]], bytes] = encode_row,
+) -> list[bytes]:
+    """The payloads of a reply for `result`, ending with `status` flags: rows in the text
+    protocol, or in another encoding (`encode`, e.g. binary rows for COM_STMT_EXECUTE)."""
     if not result.columns:
         ok = OkPacket(
             result.affected_rows, result.insert_id, status, result.warnings, result.info.encode()
@@ -124,7 +131,7 @@ def encode_result(result: QueryResult, capabilities: int, status: int) -> list[b
     deprecate_eof = bool(capabilities & Capability.DEPRECATE_EOF)
     if not deprecate_eof:
         out.append(make_eof(status & ~ServerStatus.MORE_RESULTS_EXISTS))
-    out += [encode_row(r) for r in result.rows]
+    out += [encode(r) for r in result.rows]
     if deprecate_eof:
         out.append(make_ok(OkPacket(0, 0, status, result.warnings), capabilities, header=0xFE))
     else:

@@ -15,6 +15,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, cast
 
 from branchdb.proxy import connphase, logs
+from branchdb.proxy.branchrun import run_on_branch
 from branchdb.proxy.capture import Capture
 from branchdb.proxy.constants import (
     CR,
@@ -270,10 +271,7 @@ class ClientSession(asyncio.Protocol):
                 self.statements.dispatch(packet)
                 return
             if command == Command.QUERY and self._needs_engine(payload):
-                self.state = State.BUSY
-                self._engine_task = asyncio.get_running_loop().create_task(
-                    self._run_on_branch(packet)
-                )
+                self.run_branch_task(packet, run_on_branch(self, packet))
                 return
         if command == Command.CHANGE_USER:
             connphase.change_user(self, packet)
@@ -315,24 +313,6 @@ class ClientSession(asyncio.Protocol):
             if engine is None or engine.may_touch_dirty(self.branch_info, statement.text):
                 return True
         return False
-
-    async def _run_on_branch(self, packet: Packet) -> None:
-        """Run a query through the copy-on-write engine and answer the client."""
-        from branchdb.proxy.branchrun import run_on_branch
-
-        try:
-            await run_on_branch(self, packet)
-        except Exception as exc:  # a bug must not kill the proxy: answer and close this client
-            logs.event(
-                log, logging.ERROR, "engine_failed", session=self.session_id, error=repr(exc)
-            )
-            self.capture = None
-            self._refuse(
-                BranchDBError(ER.UNKNOWN_ERROR, f"branchdb: internal error: {exc!r}"),
-                seq=packet.last_seq + 1,
-            )
-        finally:
-            self._engine_task = None
 
     def run_branch_task(self, packet: Packet, work: Coroutine[None, None, None]) -> None:
         """Answer this command from a task (engine or prepared-statement work): BUSY until done."""

@@ -81,22 +81,18 @@ _LOCKING_CLAUSE = re.compile(
 _WITH_BODY_WRITE = re.compile(r"\b(UPDATE|DELETE|INSERT|REPLACE)\b", re.IGNORECASE)
 
 
-def split_statements(sql: str) -> list[str]:
-    """Split a multi-statement string on top-level ';', keeping each statement's raw text.
-
-    Comments and quoted strings/identifiers are skipped so a ';' inside them does not split.
-    Executable comments are code, so their contents are scanned like the rest.
-    """
-    parts: list[str] = []
-    start = 0
+def code_positions(sql: str, wanted: str) -> list[int]:
+    """Offsets of the characters in `wanted` that are SQL code: outside quoted strings,
+    identifiers and comments. Executable comments (`/*! ... */`) are code, as for the server."""
+    out: list[int] = []
     i = 0
     n = len(sql)
     while i < n:
         c = sql[i]
         if c in "'\"`":
-            i = _skip_quoted(sql, i)
+            i = skip_quoted(sql, i)
             continue
-        if c == "#" or (c == "-" and sql.startswith("-- ", i)) or sql.startswith("--\n", i):
+        if c == "#" or sql.startswith("-- ", i) or sql.startswith("--\n", i):
             j = sql.find("\n", i)
             i = n if j < 0 else j + 1
             continue
@@ -107,17 +103,27 @@ def split_statements(sql: str) -> list[str]:
             j = sql.find("*/", i + 2)
             i = n if j < 0 else j + 2
             continue
-        if c == ";":
-            parts.append(sql[start:i])
-            start = i + 1
+        if c in wanted:
+            out.append(i)
         i += 1
+    return out
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a multi-statement string on top-level ';', keeping each statement's raw text."""
+    parts: list[str] = []
+    start = 0
+    for i in code_positions(sql, ";"):
+        parts.append(sql[start:i])
+        start = i + 1
     tail = sql[start:]
     if tail.strip() or not parts:
         parts.append(tail)
     return parts
 
 
-def _skip_quoted(sql: str, i: int) -> int:
+def skip_quoted(sql: str, i: int) -> int:
+    """The offset just past the quoted string or identifier that starts at `i`."""
     quote = sql[i]
     j = i + 1
     n = len(sql)
