@@ -60,6 +60,7 @@ class Atomic:
 
     def __init__(self, ctx: StatementContext, client: Executor) -> None:
         self.client = client
+        self.current_db = ctx.current_db
         self.began = ctx.autocommit and not ctx.in_transaction
 
     async def begin(self) -> None:
@@ -603,6 +604,13 @@ async def _attempts(
 ) -> QueryResult:
     """Copy up, run, check keys; on a hidden key conflict copy those rows up and run again.
     Commits (or releases the savepoint) on success."""
+    shared = _shared_tables_read(user_sql, atomic.current_db)
+    if shared:
+        # Inside an INSERT/UPDATE/DELETE the server reads every other table with shared locks:
+        # running this would lock rows of the shared database. Refuse instead (nothing is run).
+        raise not_supported(
+            f"a write that reads shared table {shared[0]} in a subquery (it would lock shared rows)"
+        )
     for _ in range(MAX_ATTEMPTS):
         await client.query(f"SET {GEN_VAR} = NULL")
         for t in targets:
@@ -656,6 +664,28 @@ async def _attempts(
             return res
         await atomic.retry()
     raise EngineError(1105, "HY000", "branchdb: could not settle unique-key conflicts")
+
+
+def _shared_tables_read(user_sql: str, current_db: str | None) -> list[str]:
+    """Base tables the final overlay statement would still read (each a shared-lock read)."""
+    from .engine import SYSTEM_DBS
+    from .naming import is_internal_db
+
+    sql = user_sql.replace("{_bdb_keys}", "1")
+    try:
+        refs = all_table_refs(parse(sql), tokenize(sql))
+    except Unparseable:
+        return []  # the statement was parsed before the engine's splices; nothing new to see
+    aliases = {r.alias.lower() for r in refs if r.alias}
+    out = []
+    for ref in refs:
+        if ref.db is None and ref.name.lower() in aliases:
+            continue  # a multi-table DELETE's target list names aliases, not tables
+        db = ref.db or current_db
+        if db is None or db in SYSTEM_DBS or is_internal_db(db) or ref.name.startswith("_bdb_j"):
+            continue  # overlays, the catalog, the statement's private temporary copies
+        out.append(f"{db}.{ref.name}")
+    return out
 
 
 def _is_update(sql: str) -> bool:

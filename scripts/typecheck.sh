@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 VENV="${VENV:-.venv}"
 MYPY="${MYPY:-$VENV/bin/mypy}"
+MYPY="$(cd "$(dirname "$MYPY")" && pwd)/$(basename "$MYPY")"  # absolute: the harness runs in tests/
 
 mkdir -p .mypy_root
 ln -sfn .. .mypy_root/branchdb
@@ -18,6 +19,6 @@ MYPYPATH=.mypy_root "$MYPY" \
     -p branchdb.proxy -p branchdb.cow -p branchdb.sqlrewrite -p branchdb.bench || status=1
 
 # The test harness (tests/support is imported as `support`, tests/ being on sys.path).
-(cd tests && MYPYPATH=. "$MYPY" --config-file ../pyproject.toml \
+(cd tests && MYPYPATH=.:../.mypy_root "$MYPY" --config-file ../pyproject.toml \
     support conftest.py test_fixture_upstream.py) || status=1
 exit "$status"

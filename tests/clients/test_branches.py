@@ -24,6 +24,8 @@ from .endpoints import Endpoint
 BASE_ROWS = ((1, "one"), (2, "two"))
 #: What the branch holds after the write sequence of ``_pymysql_branch_checks``.
 BRANCH_ROWS = ((1, "one"), (2, "two"), (3, "from branch"))
+
+
 @pytest.fixture
 def branch() -> str:
     """A fresh branch name per test: branches persist in the catalog between tests."""

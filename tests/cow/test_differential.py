@@ -200,8 +200,7 @@ class Gen:
                 f" (SELECT id FROM items WHERE grp = {r.randint(0, 8)})",
                 f"UPDATE loose SET b = 'upd' WHERE a = {r.randint(0, 5)}",
                 f"UPDATE items SET grp = grp + 1, qty = NULL WHERE id > {i} ORDER BY id LIMIT 3",
-                "UPDATE items SET qty = (SELECT MAX(w) FROM tags WHERE tags.item_id = items.id)"
-                f" WHERE id = {i}",
+                # (a subquery over another table in SET is refused on a branch: test_nolock.py)
                 f"UPDATE IGNORE items SET code = {self.code()} WHERE grp = {r.randint(0, 8)}",
             ]
         )
