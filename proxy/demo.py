@@ -29,13 +29,15 @@ DEMO_OWNER = "branchdb-demo"
 
 
 @contextlib.contextmanager
-def demo_upstream(url: str | None) -> Iterator[UpstreamURL]:
+def demo_upstream(url: str | None, private: bool = False) -> Iterator[UpstreamURL]:
     """The configured upstream, else a local server on 3306, else a private one we start."""
-    if url:
+    if url and not private:
         yield UpstreamURL.parse(url)
         return
     local = UpstreamURL("127.0.0.1", 3306, "root", "")
     try:
+        if private:
+            raise pymysql.err.OperationalError(0, "a private server was asked for")
         pymysql.connect(host=local.host, port=local.port, user="root", connect_timeout=2).close()
     except pymysql.err.MySQLError:
         pass
@@ -173,10 +175,15 @@ def _fmt_rows(columns: list[str], rows: list[list[Any]]) -> list[str]:
 )
 @click.option("--database", default="users_db", show_default=True)
 @click.option("--keep", is_flag=True, help="Keep the demo branches afterwards.")
-def demo(upstream: str | None, database: str, keep: bool) -> None:
+@click.option(
+    "--private-server",
+    is_flag=True,
+    help="Run on a throwaway server started in a temporary directory.",
+)
+def demo(upstream: str | None, database: str, keep: bool, private_server: bool) -> None:
     """Run the feat-email scenario in `empty` and `all` modes and show branch vs shared."""
     failures: list[str] = []
-    with demo_upstream(upstream) as up:
+    with demo_upstream(upstream, private_server) as up:
         seed_shared(up, database)
         before = shared_view(up, database)
         for mode in ("empty", "all"):

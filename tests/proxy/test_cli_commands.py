@@ -263,6 +263,13 @@ def test_demo_scenario_passes(upstream: Upstream) -> None:
         conn.close()
 
 
+def test_demo_on_a_private_server_it_starts_itself() -> None:
+    """The fresh-machine path of `make demo`: no configured or reachable server."""
+    env = {k: v for k, v in os.environ.items() if k != "BRANCHDB_UPSTREAM"}
+    out = branchdb("demo", "--private-server", env=env)
+    assert "starting a private server" in out and "scenario passed" in out
+
+
 def test_branch_shared_by_two_proxies(
     make_proxy, upstream: Upstream, base_table: str, branch_name: str
 ) -> None:  # type: ignore[no-untyped-def]
