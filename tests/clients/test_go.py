@@ -6,13 +6,12 @@ the upstream and from the proxy must be identical.
 
 from __future__ import annotations
 
-import json
 import secrets
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.goprog import build_go, run_json
 
 from .endpoints import Endpoint
 
@@ -23,29 +22,10 @@ DRIVER_DSN_SOURCE = Path("/usr/share/gocode/src/github.com/go-sql-driver/mysql/d
 @pytest.fixture(scope="session")
 def clientcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The clientcheck binary, built once per session."""
-    out = tmp_path_factory.mktemp("go") / "clientcheck"
-    done = subprocess.run(
-        ["bash", str(GO_DIR / "build.sh"), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, f"go build failed:\n{done.stdout}\n{done.stderr}"
-    return out
+    return build_go(GO_DIR / "build.sh", tmp_path_factory.mktemp("go") / "clientcheck", 240)
 
 
-def run_check(binary: Path, dsn: str, mode: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [str(binary), "-dsn", dsn, "-mode", mode],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    summary: dict[str, Any] = json.loads(done.stdout)
-    return summary
+run_check = run_json
 
 
 def test_full_summary(clientcheck: Path, target: Endpoint, schema: str) -> None:

@@ -8,12 +8,11 @@ must keep Alice alone, without an email column.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.goprog import build_go, run_json
 
 from .helpers import admin, branch
 
@@ -29,29 +28,10 @@ EXPECTED: dict[str, dict[str, list[Any]]] = {
 
 @pytest.fixture(scope="session")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("go") / "scenario"
-    done = subprocess.run(
-        ["bash", str(SCENARIO_DIR / "build.sh"), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, f"go build failed:\n{done.stdout}\n{done.stderr}"
-    return out
+    return build_go(SCENARIO_DIR / "build.sh", tmp_path_factory.mktemp("go") / "scenario")
 
 
-def run_scenario(binary: Path, dsn: str, mode: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [str(binary), "-dsn", dsn, "-mode", mode],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    out: dict[str, Any] = json.loads(done.stdout)
-    return out
+run_scenario = run_json
 
 
 def _dsn(user: str, password: str, host: str, port: int, db: str) -> str:
