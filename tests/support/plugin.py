@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from .branches import catalog_now, delete_branches_created_since
 from .docker import ENV_REQUIRE_MYSQL8, docker_engine_problem, mysql8_container
 from .proxyproc import ProxyError, ProxyProcess
 from .upstream import Upstream, UpstreamUnavailable, acquire_upstream
@@ -42,6 +43,14 @@ def upstream(pytestconfig: pytest.Config) -> Iterator[Upstream]:
         problem = str(e)
     if problem:  # failing outside the except block keeps the report to one clear message
         pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _branches_cleanup(upstream: Upstream) -> Iterator[None]:
+    """Branches (and their overlay schemas) created by this session are deleted at its end."""
+    started = catalog_now(upstream)
+    yield
+    delete_branches_created_since(upstream, started)
 
 
 @pytest.fixture
