@@ -19,8 +19,9 @@ from support.upstream import Upstream
 pytestmark = pytest.mark.timeout(180)
 
 
-def branchdb(*args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-    done = subprocess.run(
+def run_branchdb(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`branchdb ARGS` as a child process, output captured."""
+    return subprocess.run(
         [sys.executable, "-m", "branchdb.proxy", *args],
         capture_output=True,
         text=True,
@@ -28,6 +29,10 @@ def branchdb(*args: str, env: dict[str, str] | None = None, check: bool = True) 
         timeout=120,
         check=False,
     )
+
+
+def branchdb(*args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    done = run_branchdb(*args, env=env)
     if check and done.returncode != 0:
         raise AssertionError(f"branchdb {args} exited {done.returncode}:\n{done.stderr}")
     return done.stdout + done.stderr
@@ -130,25 +135,8 @@ def test_exec_runs_a_child_on_the_branch(
     before = checksum(upstream, base_table)
     env = dict(os.environ)
     env["DB_CONNECTION_URL"] = f"{upstream.url}/{schema}?charset=utf8mb4"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "branchdb.proxy",
-            "exec",
-            "--branch",
-            branch_name,
-            "--",
-            sys.executable,
-            str(script),
-            "write",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
+    done = run_branchdb(
+        "exec", "--branch", branch_name, "--", sys.executable, str(script), "write", "3", env=env
     )
     assert done.returncode == 3, done.stderr  # the child's exit code
     assert done.stdout.strip() == "a,b,from-exec"
@@ -158,25 +146,8 @@ def test_exec_runs_a_child_on_the_branch(
     # Go DSN form, same branch again: the change is still there.
     host, port = upstream.host, upstream.port
     env["DB_CONNECTION_URL"] = f"{upstream.user}:{upstream.password}@tcp({host}:{port})/{schema}"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "branchdb.proxy",
-            "exec",
-            "--branch",
-            branch_name,
-            "--",
-            sys.executable,
-            str(script),
-            "read",
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
+    done = run_branchdb(
+        "exec", "--branch", branch_name, "--", sys.executable, str(script), "read", "0", env=env
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "a,b,from-exec"
@@ -224,23 +195,8 @@ def test_exec_reads_mirrord_json(
     env = dict(os.environ)
     env["APP_DB"] = f"{upstream.url}/{schema}"
     try:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "branchdb.proxy",
-                "exec",
-                "--config",
-                str(config),
-                "--",
-                sys.executable,
-                str(script),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
+        done = run_branchdb(
+            "exec", "--config", str(config), "--", sys.executable, str(script), env=env
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "1146"  # an empty branch has no tables, like a fresh database
