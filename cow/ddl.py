@@ -1,5 +1,5 @@
-"""The DDL subset a branch supports today: CREATE TABLE, ALTER TABLE … ADD COLUMN, TRUNCATE and
-DROP TABLE. The user's DDL runs on the client's own connection against the overlay, so its
+"""DDL on a branch: the dispatcher, and CREATE TABLE, TRUNCATE and DROP TABLE (ALTER TABLE lives
+in `ddl_alter`). The user's DDL runs on the client's own connection against the overlay, so its
 implicit commit happens exactly where it would on a real copy; the catalog follows on the
 control connection. Everything else is refused with 1235 and changes nothing.
 """
@@ -12,11 +12,12 @@ from branchdb.sqlrewrite.dml import foreign_key_spans
 from branchdb.sqlrewrite.refs import Unparseable, all_table_refs, parse, splice, tokenize
 
 from .catalog import TableState
+from .ddl_alter import db_of, run_alter
 from .engine import BranchEngine, Edit
-from .executor import Executor, quote_ident, quote_str, text
+from .executor import Executor, quote_ident
 from .grants import current_grantee, mirror_grants
 from .naming import overlay_db, tomb_table
-from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext, no_such_table
+from .outcome import EngineError, OkReply, Outcome, StatementContext, no_such_table
 from .outcome import not_supported as _ns
 from .tablemeta import qualified
 
@@ -36,19 +37,10 @@ async def run_ddl(
     if isinstance(tree, exp.TruncateTable):
         return await _truncate(engine, ctx, client, tree)
     if isinstance(tree, exp.Alter):
-        return await _alter(engine, ctx, client, tree)
+        return await run_alter(engine, ctx, client, tree)
     if isinstance(tree, exp.Drop):
         return await _drop(engine, ctx, client, tree)
     raise _ns(f"this form of {keyword}")
-
-
-def _db_of(ctx: StatementContext, node: exp.Table) -> str:
-    db = node.args.get("db")
-    if db is not None:
-        return str(db.name)
-    if ctx.current_db is None:
-        raise NO_DB
-    return ctx.current_db
 
 
 async def _exists_on_branch(
@@ -84,7 +76,7 @@ async def _create(
     node = schema.this if isinstance(schema, exp.Schema) else schema
     if not isinstance(node, exp.Table):
         raise _ns("this form of CREATE TABLE")
-    db, name = _db_of(ctx, node), node.name
+    db, name = db_of(ctx, node), node.name
     if await _exists_on_branch(engine, ctx, db, name):
         if tree.args.get("exists"):
             await client.query("DO 0")  # a statement boundary, as the server's own note
@@ -128,7 +120,7 @@ async def _truncate(
     engine: BranchEngine, ctx: StatementContext, client: Executor, tree: exp.TruncateTable
 ) -> Outcome:
     for node in tree.expressions:
-        db, name = _db_of(ctx, node), node.name
+        db, name = db_of(ctx, node), node.name
         ts = await engine.ensure_dirty(ctx.branch, db, name)
         await client.query(f"TRUNCATE TABLE {qualified(ts.overlay_db, ts.overlay_table)}")
         if ts.state == "cow":
@@ -136,64 +128,6 @@ async def _truncate(
             ts.state = "materialized"  # no base rows visible any more
             await engine.save_table(ctx.branch, ts, (db, name))
     return OkReply()
-
-
-async def _alter(
-    engine: BranchEngine, ctx: StatementContext, client: Executor, tree: exp.Alter
-) -> Outcome:
-    node = tree.this
-    if str(tree.args.get("kind") or "").upper() != "TABLE" or not isinstance(node, exp.Table):
-        raise _ns("this form of ALTER")
-    actions = tree.args.get("actions") or []
-    if not actions or not all(isinstance(a, exp.ColumnDef) for a in actions):
-        raise _ns("ALTER TABLE other than ADD COLUMN")
-    db, name = _db_of(ctx, node), node.name
-    ts = await engine.ensure_dirty(ctx.branch, db, name)
-    for a in actions:
-        if any(isinstance(c.kind, exp.AutoIncrementColumnConstraint) for c in a.constraints):
-            raise _ns("adding an AUTO_INCREMENT column")
-    # Splice the overlay's name in place of the table name.
-    start = node.args["db"].meta["start"] if node.args.get("db") else node.this.meta["start"]
-    end = node.this.meta["end"] + 1
-    await client.query(ctx.sql[:start] + qualified(ts.overlay_db, ts.overlay_table) + ctx.sql[end:])
-    engine.forget_meta(ts.overlay_db, ts.overlay_table)
-    if ts.state == "cow":
-        for a in actions:
-            ts.column_map[a.name] = await _default_sql(engine, ts, a.name)
-        await engine.save_table(ctx.branch, ts, (db, name))
-    return OkReply()
-
-
-async def _default_sql(engine: BranchEngine, ts: TableState, column: str) -> str:
-    """What base rows show in a column the branch added: the value the server would have
-    written into existing rows."""
-    res = await engine.control.query(
-        "SELECT COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE FROM information_schema.COLUMNS"
-        f" WHERE TABLE_SCHEMA = {quote_str(ts.overlay_db)}"
-        f" AND TABLE_NAME = {quote_str(ts.overlay_table)} AND COLUMN_NAME = {quote_str(column)}"
-    )
-    default, nullable, dtype = (text(v) for v in res.rows[0])
-    if default is None:
-        if nullable == "YES":
-            return "NULL"
-        return _implicit_default(dtype or "")
-    if engine.flavor == "mariadb":
-        return default  # MariaDB reports the default as an SQL expression already
-    return quote_str(default)
-
-
-def _implicit_default(dtype: str) -> str:
-    if dtype in ("date",):
-        return "'0000-00-00'"
-    if dtype in ("datetime", "timestamp"):
-        return "'0000-00-00 00:00:00'"
-    if dtype == "time":
-        return "'00:00:00'"
-    if dtype in ("char", "varchar", "text", "tinytext", "mediumtext", "longtext", "enum", "set"):
-        return "''"
-    if dtype in ("binary", "varbinary", "blob", "tinyblob", "mediumblob", "longblob"):
-        return "''"
-    return "0"
 
 
 async def _drop(
@@ -204,14 +138,14 @@ async def _drop(
     nodes = tree.args.get("tables") or ([tree.this] if tree.this is not None else [])
     missing = []
     for node in nodes:
-        db, name = _db_of(ctx, node), node.name
+        db, name = db_of(ctx, node), node.name
         if not await _exists_on_branch(engine, ctx, db, name):
             missing.append(f"{db}.{name}")
     if missing and not tree.args.get("exists"):
         raise EngineError(1051, "42S02", f"Unknown table '{','.join(missing)}'")
     await client.query("COMMIT")  # DROP TABLE commits implicitly, as on a real copy
     for node in nodes:
-        db, name = _db_of(ctx, node), node.name
+        db, name = db_of(ctx, node), node.name
         if f"{db}.{name}" in missing:
             continue
         ts = ctx.branch.tables.get((db, name))

@@ -147,6 +147,21 @@ async def insert_literal_rows(
         await executor.query(f"INSERT INTO {target} ({names}) VALUES {values}")
 
 
+def base_expr(ts: TableState, base: TableMeta, column: str, alias: str) -> str:
+    """The SQL value a base row (under `alias`) shows in the branch table's column `column`.
+
+    The one place that knows how a branch's schema changes map onto base rows (DESIGN §4): a
+    column the branch added shows its default, a kept column reads the base column. Every read
+    of base rows on a branch (merged views, the read planner, copy-up) goes through it.
+    """
+    mapped = ts.column_map.get(column)
+    if mapped is not None:
+        return mapped
+    if base.column(column) is not None:
+        return f"{quote_ident(alias)}.{quote_ident(column)}"
+    return "NULL"
+
+
 def merged_view(
     ts: TableState, base: TableMeta | None, overlay: TableMeta, filt: str | None
 ) -> str:
@@ -154,12 +169,10 @@ def merged_view(
     ov = qualified(ts.overlay_db, ts.overlay_table)
     if ts.state in ("materialized", "created") or base is None:
         return ov
-    parts = []
-    for col in overlay.columns:
-        if base.column(col.name) is not None:
-            parts.append(f"`_bdb_b`.{quote_ident(col.name)}")
-        else:
-            parts.append(f"{ts.column_map.get(col.name, 'NULL')} AS {quote_ident(col.name)}")
+    parts = [
+        f"{base_expr(ts, base, col.name, '_bdb_b')} AS {quote_ident(col.name)}"
+        for col in overlay.columns
+    ]
     names = ", ".join(quote_ident(c.name) for c in overlay.columns)
     where = tomb_match(ts, base, "_bdb_b", same_stmt_hides=True)
     if filt is not None:
