@@ -15,9 +15,10 @@ from typing import Any
 from .executor import Executor, QueryResult, UpstreamError, quote_ident, quote_str, text
 from .naming import CATALOG_DB, new_branch_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MODES = ("all", "schema", "empty", "filtered")
 STATES = ("cow", "materialized", "created", "dropped")
+DB_STATES = ("created", "dropped")
 
 _C = quote_ident(CATALOG_DB)
 _DDL = (
@@ -47,8 +48,21 @@ _DDL = (
     " overlay_table VARCHAR(64) NOT NULL,"
     " tomb_table VARCHAR(64) NOT NULL,"
     " column_map LONGTEXT NOT NULL,"
+    " base_table_db VARCHAR(64) NOT NULL DEFAULT '',"
+    " base_table VARCHAR(64) NOT NULL DEFAULT '',"
     " PRIMARY KEY (branch_id, base_db, tbl)"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    f"CREATE TABLE IF NOT EXISTS {_C}.branch_databases ("
+    " branch_id VARCHAR(16) NOT NULL,"
+    " db VARCHAR(64) NOT NULL,"
+    " state VARCHAR(16) NOT NULL,"
+    " PRIMARY KEY (branch_id, db)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+)
+#: Version 2: a table's base rows may live under another name than its branch name (RENAME).
+_V2_COLUMNS = (
+    ("base_table_db", "VARCHAR(64) NOT NULL DEFAULT '' AFTER column_map"),
+    ("base_table", "VARCHAR(64) NOT NULL DEFAULT '' AFTER base_table_db"),
 )
 
 
@@ -66,6 +80,20 @@ class TableState:
     tomb_table: str
     #: Columns the overlay has and the base lacks (ALTER ADD COLUMN): name -> SQL default expr.
     column_map: dict[str, str] = field(default_factory=dict)
+    #: Where the table's base rows live: (`base_table_db`, `base_table`). The same as the branch
+    #: name (`base_db`, `table`) unless the table was renamed on the branch (RENAME TABLE), when
+    #: a `cow` table keeps reading its base rows from the old name. Empty means "the same".
+    base_table_db: str = ""
+    base_table: str = ""
+
+    def __post_init__(self) -> None:
+        self.base_table_db = self.base_table_db or self.base_db
+        self.base_table = self.base_table or self.table
+
+    @property
+    def base_key(self) -> tuple[str, str]:
+        """(database, table) of the base table whose rows this branch table shows."""
+        return (self.base_table_db, self.base_table)
 
 
 @dataclass
@@ -85,6 +113,10 @@ class BranchInfo:
     owner: str = ""
     protected: bool = False
     tables: dict[tuple[str, str], TableState] = field(default_factory=dict)
+    #: Databases that differ on the branch: name -> "created" (exists only on the branch, its
+    #: tables are `created` ones in its overlay schema) or "dropped" (a base database hidden on
+    #: the branch, with all its tables).
+    databases: dict[str, str] = field(default_factory=dict)
     #: Lower-case names of tables a statement must not pass through (dirty or filtered).
     watch: frozenset[str] = frozenset()
 
@@ -108,7 +140,35 @@ async def ensure_schema(control: Executor) -> None:
         raise CatalogError(
             f"catalog schema version {found} is newer than this branchdb ({SCHEMA_VERSION})"
         )
-    # Upgrades from older versions go here, one step per version, each bumping schema_version.
+    # Upgrades from older versions, one step per version, each bumping schema_version.
+    if found < 2:
+        await _upgrade_to_2(control)
+
+
+async def _upgrade_to_2(control: Executor) -> None:
+    """Add the base-name columns (MySQL 8 has no ADD COLUMN IF NOT EXISTS: look first, and let
+    a replica upgrading at the same moment win: 1060 duplicate column is fine)."""
+    res = await control.query(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA ="
+        f" {quote_str(CATALOG_DB)} AND TABLE_NAME = 'branch_tables'"
+    )
+    have = {(text(r[0]) or "").lower() for r in res.rows}
+    for name, ddl in _V2_COLUMNS:
+        if name in have:
+            continue
+        try:
+            await control.query(f"ALTER TABLE {_C}.branch_tables ADD COLUMN {name} {ddl}")
+        except UpstreamError as e:
+            if e.errno != 1060:
+                raise
+    await in_transaction(
+        control,
+        [
+            f"UPDATE {_C}.branch_tables SET base_table_db = base_db WHERE base_table_db = ''",
+            f"UPDATE {_C}.branch_tables SET base_table = tbl WHERE base_table = ''",
+            f"UPDATE {_C}.meta SET v = '2' WHERE k = 'schema_version' AND v = '1'",
+        ],
+    )
 
 
 async def catalog_version(control: Executor) -> int:
@@ -172,20 +232,45 @@ async def load_branch(control: Executor, name_or_id: str) -> BranchInfo | None:
         return None
     info = _branch_from_row(res.rows[0])
     info.tables = await load_tables(control, info.id)
+    info.databases = await load_databases(control, info.id)
     info.refresh_watch()
     return info
 
 
 async def load_tables(control: Executor, branch_id: str) -> dict[tuple[str, str], TableState]:
     res = await control.query(
-        "SELECT base_db, tbl, state, overlay_db, overlay_table, tomb_table, column_map"
-        f" FROM {_C}.branch_tables WHERE branch_id = {quote_str(branch_id)}"
+        "SELECT base_db, tbl, state, overlay_db, overlay_table, tomb_table, column_map,"
+        f" base_table_db, base_table FROM {_C}.branch_tables"
+        f" WHERE branch_id = {quote_str(branch_id)}"
     )
     out: dict[tuple[str, str], TableState] = {}
     for row in res.rows:
         v = [text(x) or "" for x in row]
-        out[(v[0], v[1])] = TableState(v[0], v[1], v[2], v[3], v[4], v[5], json.loads(v[6] or "{}"))
+        out[(v[0], v[1])] = TableState(
+            v[0], v[1], v[2], v[3], v[4], v[5], json.loads(v[6] or "{}"), v[7], v[8]
+        )
     return out
+
+
+async def load_databases(control: Executor, branch_id: str) -> dict[str, str]:
+    res = await control.query(
+        f"SELECT db, state FROM {_C}.branch_databases WHERE branch_id = {quote_str(branch_id)}"
+    )
+    return {text(r[0]) or "": text(r[1]) or "" for r in res.rows}
+
+
+def upsert_database_sql(branch_id: str, db: str, state: str | None) -> str:
+    """Record a database's state on a branch (None: it is as in the base again)."""
+    if state is None:
+        return (
+            f"DELETE FROM {_C}.branch_databases WHERE branch_id = {quote_str(branch_id)}"
+            f" AND db = {quote_str(db)}"
+        )
+    assert state in DB_STATES
+    return (
+        f"REPLACE INTO {_C}.branch_databases (branch_id, db, state) VALUES"
+        f" ({quote_str(branch_id)}, {quote_str(db)}, {quote_str(state)})"
+    )
 
 
 async def list_branches(control: Executor) -> list[BranchInfo]:
@@ -193,6 +278,7 @@ async def list_branches(control: Executor) -> list[BranchInfo]:
     out = [_branch_from_row(r) for r in res.rows]
     for b in out:
         b.tables = await load_tables(control, b.id)
+        b.databases = await load_databases(control, b.id)
         b.refresh_watch()
     return out
 
@@ -234,10 +320,11 @@ async def insert_branch(
 def upsert_table_sql(branch_id: str, ts: TableState) -> str:
     return (
         f"REPLACE INTO {_C}.branch_tables (branch_id, base_db, tbl, state, overlay_db,"
-        " overlay_table, tomb_table, column_map) VALUES ("
+        " overlay_table, tomb_table, column_map, base_table_db, base_table) VALUES ("
         f"{quote_str(branch_id)}, {quote_str(ts.base_db)}, {quote_str(ts.table)}, "
         f"{quote_str(ts.state)}, {quote_str(ts.overlay_db)}, {quote_str(ts.overlay_table)}, "
-        f"{quote_str(ts.tomb_table)}, {quote_str(json.dumps(ts.column_map))})"
+        f"{quote_str(ts.tomb_table)}, {quote_str(json.dumps(ts.column_map))}, "
+        f"{quote_str(ts.base_table_db)}, {quote_str(ts.base_table)})"
     )
 
 
@@ -263,4 +350,5 @@ def as_dict(info: BranchInfo) -> dict[str, Any]:
         "tables": [
             {"db": t.base_db, "table": t.table, "state": t.state} for t in info.tables.values()
         ],
+        "databases": dict(info.databases),
     }

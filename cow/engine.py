@@ -156,6 +156,8 @@ class BranchEngine:
                     self._prepared = {k for k in self._prepared if k[0] != bid}
                 info.tables.clear()
                 info.tables.update(fresh.tables)
+                info.databases.clear()
+                info.databases.update(fresh.databases)
                 info.filters = fresh.filters
                 info.refresh_watch()
 
@@ -331,11 +333,11 @@ class BranchEngine:
         if ts is not None:
             if ts.state == "dropped":
                 raise no_such_table(db, name)
-            base = await self.meta(db, name) if ts.state == "cow" else None
+            base = await self.meta(*ts.base_key) if ts.state == "cow" else None
             overlay = await self.meta(ts.overlay_db, ts.overlay_table)
             if overlay is None:
                 raise no_such_table(db, name)
-            return merged_view(ts, base, overlay, self.base_filter(branch, db, name))
+            return merged_view(ts, base, overlay, self.base_filter(branch, *ts.base_key))
         filt = self.base_filter(branch, db, name)
         if filt is None:
             return None

@@ -104,7 +104,10 @@ class Lifecycle:
             await self.control.query(f"DROP DATABASE IF EXISTS {quote_ident(db)}")
         await catalog.in_transaction(
             self.control,
-            [f"DELETE FROM {_C}.branch_tables WHERE branch_id = {quote_str(info.id)}"],
+            [
+                f"DELETE FROM {_C}.branch_tables WHERE branch_id = {quote_str(info.id)}",
+                f"DELETE FROM {_C}.branch_databases WHERE branch_id = {quote_str(info.id)}",
+            ],
         )
 
     async def delete(self, name_or_id: str, *, force: bool = False) -> None:

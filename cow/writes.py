@@ -156,9 +156,9 @@ async def _target(engine: BranchEngine, ctx: StatementContext, ref: TableRef) ->
     if db is None:
         raise NO_DB
     ts = await engine.ensure_dirty(ctx.branch, db, ref.name)
-    base = await engine.meta(db, ref.name) if ts.state == "cow" else None
+    base = await engine.meta(*ts.base_key) if ts.state == "cow" else None
     overlay = await engine.overlay_meta(ts)
-    return Target(ref, ts, base, overlay, engine.base_filter(ctx.branch, db, ref.name))
+    return Target(ref, ts, base, overlay, engine.base_filter(ctx.branch, *ts.base_key))
 
 
 def _in_subquery(node: exp.Expression, root: exp.Expression) -> bool:
