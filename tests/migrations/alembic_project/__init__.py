@@ -1,0 +1,1 @@
+"""An Alembic project whose history changes the seeded shop (see ``seed.py``)."""
