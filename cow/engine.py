@@ -29,9 +29,10 @@ from branchdb.sqlrewrite.refs import (
 from . import catalog
 from .catalog import BranchInfo, TableState, upsert_table_sql
 from .executor import Executor, UpstreamError, quote_ident, text
+from .fkchecks import fk_checks_off
 from .grants import current_grantee, mirror_grants
 from .lifecycle import Lifecycle
-from .naming import OVERLAY_PREFIX, is_internal_db, overlay_db, tomb_table
+from .naming import OVERLAY_PREFIX, branch_of_overlay, is_internal_db, overlay_db, tomb_table
 from .outcome import (
     EngineError,
     ErrorReply,
@@ -42,6 +43,7 @@ from .outcome import (
     no_such_table,
     not_supported,
 )
+from .overlayddl import overlay_create_sql
 from .storage import (
     filtered_view,
     merged_view,
@@ -241,7 +243,10 @@ class BranchEngine:
             return await self._read(ctx, locking=kind == Kind.LOCKING_READ)
         if kind == Kind.WRITE:
             if kw in ("INSERT", "REPLACE", "UPDATE", "DELETE"):
-                return await writes.run_write(self, ctx, client, kw)
+                # Overlays carry the base's foreign keys but hold only changed rows: shown, not
+                # enforced (a child row's parent may be an unchanged base row).
+                async with fk_checks_off(client):
+                    return await writes.run_write(self, ctx, client, kw)
             return self._reject(ctx, f"{kw}")
         if kind == Kind.DDL:
             return await ddl.run_ddl(self, ctx, client, kw)
@@ -506,9 +511,18 @@ class BranchEngine:
 
     async def _build_overlay(self, ts: TableState, base: TableMeta, *, fresh: bool = False) -> None:
         c = self.control
-        ov = qualified(ts.overlay_db, ts.overlay_table)
         await c.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ts.overlay_db)}")
-        await c.query(f"CREATE TABLE IF NOT EXISTS {ov} LIKE {qualified(base.db, base.table)}")
+        res = await c.query(f"SHOW CREATE TABLE {qualified(base.db, base.table)}")
+        branch_id = branch_of_overlay(ts.overlay_db)
+        ddl = overlay_create_sql(
+            text(res.rows[0][1]) or "",
+            base.db,
+            ts.overlay_db,
+            ts.overlay_table,
+            lambda other: overlay_db(branch_id, other),
+        )
+        async with fk_checks_off(c):  # its parents may be overlays not built yet
+            await c.query(ddl)
         await c.query(tomb_ddl(ts, base))
         if base.primary_key:
             for sql in trigger_ddl(ts, base):

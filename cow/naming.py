@@ -31,6 +31,11 @@ def overlay_db(branch_id: str, base_db: str) -> str:
     return head + _fit(base_db, MAX_IDENT - len(head))
 
 
+def branch_of_overlay(ovdb: str) -> str:
+    """The branch id in an overlay schema's name (ids are hex: no '_' inside)."""
+    return ovdb[len(OVERLAY_PREFIX) :].split("_", 1)[0]
+
+
 def tomb_table(table: str) -> str:
     return TOMB_PREFIX + _fit(table, MAX_IDENT - len(TOMB_PREFIX))
 
