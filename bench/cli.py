@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from branchdb.bench import branching, clients, drivers, passthrough, prepared
+from branchdb.bench import branching, clients, drivers, passthrough, prepared, reads
 
 COMMANDS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "passthrough": passthrough.main,
@@ -17,6 +17,7 @@ COMMANDS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "clients": clients.main,
     "branching": branching.main,
     "prepared": prepared.main,
+    "reads": reads.main,
 }
 
 
