@@ -88,31 +88,52 @@ def _expected(copy_conn: Any, q: Query, schema: str) -> tuple[Any, ...]:
 
 
 def run(ns: argparse.Namespace) -> tuple[readreport.Results, int]:
+    """Build or reuse the dataset, copy it, measure every level; the copy is always dropped."""
     upstream = Target.from_url(ns.upstream)
     scale = Scale(ns.rows)
     schema, copy = ns.schema, f"{ns.schema}_copy"
-    t0 = time.monotonic()
-    built = readdata.ensure_dataset(upstream, schema, scale, ns.rebuild)
-    _log(f"dataset {schema} {'built' if built else 'reused'} ({time.monotonic() - t0:.1f}s)")
-    t0 = time.monotonic()
-    readdata.make_copy(upstream, schema, copy)
-    _log(f"real copy {copy} made ({time.monotonic() - t0:.1f}s)")
-    before = readdata.checksums(upstream, schema)
-    focus = Focus(scale)
     levels = [int(x) for x in ns.changes.split(",")] if ns.changes else default_levels(ns.rows)
-    qs = queries(focus)
+    load_before = os.getloadavg()[0]
+    try:
+        t0 = time.monotonic()
+        built = readdata.ensure_dataset(upstream, schema, scale, ns.rebuild)
+        _log(f"dataset {schema} {'built' if built else 'reused'} ({time.monotonic() - t0:.1f}s)")
+        t0 = time.monotonic()
+        readdata.make_copy(upstream, schema, copy)
+        _log(f"real copy {copy} made ({time.monotonic() - t0:.1f}s)")
+        before = readdata.checksums(upstream, schema)
+        qs = queries(Focus(scale))
+        cells, flavor, code, failures = _measure(ns, upstream, scale, levels, qs)
+        header = _header(upstream, ns, scale, (flavor, code), load_before)
+        if readdata.checksums(upstream, schema) == before:
+            header.append("Base tables unchanged after the run (CHECKSUM TABLE before and after).")
+        else:
+            header.append("**BASE TABLES CHANGED during the run (CHECKSUM TABLE differs).**")
+            print("\n!!! base tables changed during the run", file=sys.stderr)
+            failures += 1
+    finally:
+        readdata.drop(upstream, copy)
+        if ns.drop_schema:
+            readdata.drop(upstream, schema)
+    return readreport.Results(header, [0, *levels], qs, cells, ns.timeout), failures
+
+
+def _measure(
+    ns: argparse.Namespace, upstream: Target, scale: Scale, levels: list[int], qs: list[Query]
+) -> tuple[list[list[readmeasure.Cell]], str, str, int]:
+    """Proxy and branches up; each level's changes applied, then every query measured."""
+    schema = ns.schema
     tag = secrets.token_hex(3)
     only_users, with_orders = f"benchreads-{tag}-u", f"benchreads-{tag}-uo"
     cells: list[list[readmeasure.Cell]] = []
-    mismatches = 0
-    load_before = os.getloadavg()[0]
+    failures = 0
     with ExitStack() as stack:
         direct = readdata.connect(upstream, schema)
-        copy_conn = readdata.connect(upstream, copy)
+        copy_conn = readdata.connect(upstream, f"{schema}_copy")
         stack.callback(direct.close)
         stack.callback(copy_conn.close)
         with direct.cursor() as cur:
-            plan = readchanges.plan(cur, schema, focus, levels)
+            plan = readchanges.plan(cur, schema, Focus(scale), levels)
         flavor = _flavor(direct)
         cmd, code = stack.enter_context(readcode.branchdb_command(ns.commit))
         _log(f"measuring {code}")
@@ -143,21 +164,10 @@ def run(ns: argparse.Namespace) -> tuple[readreport.Results, int]:
                     f" branch {cell.branch.median or 0:9.2f} ms  {cell.check}"
                 )
                 if cell.check in ("MISMATCH", "error"):
-                    mismatches += 1
+                    failures += 1
                     _loud(q, level, got, want, cell)
             cells.append(row)
-    header = _header(upstream, ns, scale, (flavor, code), load_before)
-    if readdata.checksums(upstream, schema) == before:
-        header.append("Base tables unchanged after the run (CHECKSUM TABLE before and after).")
-    else:
-        header.append("**BASE TABLES CHANGED during the run (CHECKSUM TABLE differs).**")
-        print("\n!!! base tables changed during the run", file=sys.stderr)
-        mismatches += 1
-    results = readreport.Results(header, [0, *levels], qs, cells, ns.timeout)
-    readdata.drop(upstream, copy)
-    if ns.drop_schema:
-        readdata.drop(upstream, schema)
-    return results, mismatches
+    return cells, flavor, code, failures
 
 
 def _apply(level: readchanges.Level, scale: Scale, br_u: Any, br_uo: Any, copy: Any) -> None:
