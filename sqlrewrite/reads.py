@@ -31,12 +31,18 @@ def quote_ident(name: str) -> str:
 
 def replacement_edits(tree: exp.Expression, replacements: list[tuple[TableRef, str]]) -> list[Edit]:
     """Edits that put each (reference, text) pair's text in place of the reference."""
+    edits = reference_edits(replacements)
+    edits.extend(db_prefix_fixes(tree, [r for r, _ in replacements]))
+    return edits
+
+
+def reference_edits(replacements: list[tuple[TableRef, str]]) -> list[Edit]:
+    """`replacement_edits` without the `db.` fixes of columns (for callers that make them)."""
     edits: list[Edit] = []
     for ref, text in replacements:
         alias = "" if ref.alias else f" AS {quote_ident(ref.name)}"
         edits.append((ref.start, ref.end, text + alias))
         edits.extend((s, e, "") for s, e in ref.hint_spans)
-    edits.extend(db_prefix_fixes(tree, [r for r, _ in replacements]))
     return edits
 
 
@@ -75,4 +81,10 @@ def rewrite_tables(
     return splice(sql, edits)
 
 
-__all__ = ["Unparseable", "db_prefix_fixes", "replacement_edits", "rewrite_tables"]
+__all__ = [
+    "Unparseable",
+    "db_prefix_fixes",
+    "reference_edits",
+    "replacement_edits",
+    "rewrite_tables",
+]
