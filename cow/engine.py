@@ -31,9 +31,7 @@ from .catalog import BranchInfo, TableState, upsert_table_sql
 from .executor import Executor, UpstreamError, quote_ident, text
 from .fkchecks import fk_checks_off
 from .grants import current_grantee, mirror_grants
-from .infoschema import InfoTable, branch_table_sql, load_info_tables
 from .lifecycle import Lifecycle
-from .metadata import answer_metadata, refuse_internal, touches_metadata
 from .naming import OVERLAY_PREFIX, branch_of_overlay, is_internal_db, overlay_db, tomb_table
 from .outcome import (
     EngineError,
@@ -64,8 +62,6 @@ class BranchEngine:
         self._lock = asyncio.Lock()
         self._meta: dict[tuple[str, str], TableMeta | None] = {}
         self.charsets: dict[int, str] = {}
-        #: information_schema tables a branch read sees through `infoschema` (read at start).
-        self.info_tables: dict[str, InfoTable] = {}
         self.flavor = "mysql"
         self._gen = 0
         self._prepared: set[tuple[str, str]] = set()
@@ -81,9 +77,6 @@ class BranchEngine:
         self.lifecycle = Lifecycle(control)
         #: Seconds between checks of the catalog version (changes made by other replicas).
         self.refresh_interval = 1.0
-        #: Tables of at most this many base rows are copied whole on a write (0: never).
-        self.materialize_below = 1000
-        self._size_checked: set[tuple[str, str, str]] = set()
 
     async def start(self) -> None:
         """Create/upgrade the catalog and read the server's charset numbers. Call once."""
@@ -93,7 +86,6 @@ class BranchEngine:
                 "SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS"
             )
             self.charsets = {int(text(r[0]) or 0): text(r[1]) or "" for r in res.rows}
-            self.info_tables = await load_info_tables(self.control)
             await self._load_dbs()
             res = await self.control.query("SELECT VERSION()")
             self.flavor = (
@@ -214,8 +206,6 @@ class BranchEngine:
         if branch.id not in self._prepared_branches:
             return True  # once: let the engine prepare overlays before a transaction reads
         low = sql.lower()
-        if touches_metadata(low):
-            return True  # SHOW/DESCRIBE, information_schema, internal schemas (cow/metadata.py)
         done = self._prepared_lower.get(branch.id, set())
         for d in self._all_dbs:
             if d not in done and (d + "." in low or d + "`." in low):
@@ -240,21 +230,16 @@ class BranchEngine:
 
         stmt = classify_one(ctx.sql)
         kind, kw = stmt.kind, stmt.keyword
-        await refuse_internal(ctx, client)  # 1044 for `_branchdb`/`_bdb_*`: nothing runs
         if ctx.branch.id not in self._prepared_branches:
             async with self._lock:
                 await self._load_dbs()  # databases created since the engine started
         await self.prepare(ctx.branch, ctx.current_db)  # a set lookup after the first time
         await self._grant(ctx, client)
         if kind == Kind.SESSION:
-            if kw == "USE" and ctx.branch.databases:
-                return ddl.use_outcome(ctx)  # databases created or dropped on the branch
             return Passthrough()
         if kind in (Kind.READ, Kind.LOCKING_READ):
-            if kw in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
-                return await answer_metadata(self, ctx, client)  # DESIGN §7
-            if kw == "HELP":
-                return Passthrough()
+            if kw in ("SHOW", "DESCRIBE", "DESC", "HELP", "EXPLAIN"):
+                return Passthrough()  # metadata on a branch is a later issue (DESIGN §7)
             return await self._read(ctx, locking=kind == Kind.LOCKING_READ)
         if kind == Kind.WRITE:
             if kw in ("INSERT", "REPLACE", "UPDATE", "DELETE"):
@@ -364,9 +349,6 @@ class BranchEngine:
 
     async def read_text(self, branch: BranchInfo, db: str, name: str) -> str | None:
         """What stands for `db.name` in a read on this branch; None keeps the base table."""
-        if db.lower() == "information_schema":
-            info = self.info_tables.get(name.upper())
-            return branch_table_sql(info, branch) if info is not None else None
         if db in SYSTEM_DBS or is_internal_db(db):
             return None
         ts = branch.tables.get((db, name))
@@ -468,18 +450,9 @@ class BranchEngine:
 
     # ----------------------------------------------------------------- making tables dirty
 
-    async def ensure_dirty(
-        self, branch: BranchInfo, db: str, name: str, *, ctx: StatementContext | None = None
-    ) -> TableState:
+    async def ensure_dirty(self, branch: BranchInfo, db: str, name: str) -> TableState:
         """The table's overlay on this branch, created (DDL on the control connection) on the
-        branch's first write to it.
-
-        With the writing statement's `ctx`, a table of at most `materialize_below` base rows is
-        materialized (copied whole, so reads become plain queries on the overlay) when the
-        client has no open transaction: a copy made outside an open transaction would be
-        invisible to that transaction's snapshot. A table first written inside a transaction
-        stays `cow` and is materialized by a later write made outside one.
-        """
+        branch's first write to it."""
         if db in SYSTEM_DBS or is_internal_db(db):
             raise not_supported(f"writing to schema {db}")
         await self.prepare(branch, db)
@@ -487,8 +460,6 @@ class BranchEngine:
         if ts is not None:
             if ts.state == "dropped":
                 raise no_such_table(db, name)
-            if ctx is not None and not ctx.in_transaction and ts.state == "cow":
-                await self._materialize_if_small(branch, ts)
             return ts
         filt = self.base_filter(branch, db, name)
         if filt == "HIDDEN":
@@ -510,35 +481,7 @@ class BranchEngine:
             branch.tables[(db, name)] = ts
             branch.refresh_watch()
         self.forget_meta(ovdb, name)
-        if ctx is not None and not ctx.in_transaction and ts.state == "cow":
-            await self._materialize_if_small(branch, ts)
         return ts
-
-    async def _materialize_if_small(self, branch: BranchInfo, ts: TableState) -> None:
-        """Materialize a `cow` table whose base has at most `materialize_below` rows (checked
-        once per table and engine: the information_schema estimate, then an exact bounded
-        COUNT when the estimate is small)."""
-        key = (branch.id, ts.base_db, ts.table)
-        limit = self.materialize_below
-        if limit <= 0 or key in self._size_checked:
-            return
-        self._size_checked.add(key)
-        bdb, btable = ts.base_key
-        res = await self.control.query(
-            "SELECT TABLE_ROWS FROM information_schema.TABLES"
-            f" WHERE TABLE_SCHEMA = {_q(bdb)} AND TABLE_NAME = {_q(btable)}"
-        )
-        estimate = int(text(res.rows[0][0]) or "0") if res.rows else None
-        if estimate is None or estimate > 10 * limit:
-            return
-        res = await self.control.query(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {qualified(bdb, btable)} LIMIT {limit + 1}) AS c"
-        )
-        if int(text(res.rows[0][0]) or "0") > limit:
-            return
-        from .materialize import materialize  # local: it imports this module
-
-        await materialize(self, branch, ts)
 
     async def prepare(self, branch: BranchInfo, db: str | None) -> None:
         """Create empty overlay tables for every base table of `db` ahead of need.
