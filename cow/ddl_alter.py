@@ -1,17 +1,37 @@
 """ALTER TABLE on a branch: the overlay table changes, base rows are read through the table's
 column map (DESIGN §4), so cheap changes copy nothing.
+
+For a `cow` table the user's ALTER first runs on an empty scratch copy of the overlay: the server
+itself rejects a bad ALTER there (1054, 1060, 1091, …) before anything changes, and tells what each
+column became. `alter_plan` then decides between a new column map and materialization; checks a
+real copy would make on its rows (no duplicate for a new unique key, no NULL for a column made
+NOT NULL) run on the branch's merged view, and a table failing one is materialized so the server
+raises the error (or converts the values) exactly as on a real copy. Last, the user's text runs on
+the overlay itself, with foreign-key checks off (an overlay holds only changed rows).
 """
 
 from __future__ import annotations
 
+import secrets
+
 from sqlglot import exp
 
+from branchdb.sqlrewrite.refs import Unparseable, tokenize
+
+from .alter_actions import Action, split_actions
+from .alter_plan import AlterPlan, implicit_default, plan
 from .catalog import TableState
 from .engine import BranchEngine
-from .executor import Executor, quote_str, text
-from .outcome import NO_DB, OkReply, Outcome, StatementContext
+from .executor import Executor, UpstreamError, quote_ident, quote_str, text
+from .fkchecks import fk_checks_off
+from .materialize import drop_triggers, materialize
+from .naming import CATALOG_DB
+from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext
 from .outcome import not_supported as _ns
-from .tablemeta import qualified
+from .storage import merged_view
+from .tablemeta import ColumnMeta, TableMeta, load_table_meta, qualified
+
+_FK_KINDS = ("add_fk", "drop_fk")
 
 
 def db_of(ctx: StatementContext, node: exp.Table) -> str:
@@ -30,53 +50,173 @@ async def run_alter(
     node = tree.this
     if str(tree.args.get("kind") or "").upper() != "TABLE" or not isinstance(node, exp.Table):
         raise _ns("this form of ALTER")
-    actions = tree.args.get("actions") or []
-    if not actions or not all(isinstance(a, exp.ColumnDef) for a in actions):
-        raise _ns("ALTER TABLE other than ADD COLUMN")
     db, name = db_of(ctx, node), node.name
-    ts = await engine.ensure_dirty(ctx.branch, db, name)
-    for a in actions:
-        if any(isinstance(c.kind, exp.AutoIncrementColumnConstraint) for c in a.constraints):
-            raise _ns("adding an AUTO_INCREMENT column")
-    # Splice the overlay's name in place of the table name.
     start = node.args["db"].meta["start"] if node.args.get("db") else node.this.meta["start"]
     end = node.this.meta["end"] + 1
-    await client.query(ctx.sql[:start] + qualified(ts.overlay_db, ts.overlay_table) + ctx.sql[end:])
-    engine.forget_meta(ts.overlay_db, ts.overlay_table)
+    try:
+        actions = split_actions(ctx.sql, tokenize(ctx.sql), end)
+    except Unparseable:
+        raise _ns("this form of ALTER TABLE") from None
+    renames = [a for a in actions if a.kind == "rename_table"]
+    rename = None
+    if renames:
+        from . import ddl  # local: ddl imports this module
+
+        rename = getattr(ddl, "rename_branch_table", None)
+        if rename is None or len(renames) > 1:
+            raise _ns("ALTER TABLE … RENAME TO")
+    body = [a for a in actions if a.kind != "rename_table"]
+    ts = await engine.ensure_dirty(ctx.branch, db, name)
+    await client.query("COMMIT")  # ALTER TABLE commits implicitly, as on a real copy
+    reply: Outcome = OkReply()
+    if body:
+        prefix = ctx.sql[:start]
+        if renames:  # the rename runs after, through RENAME's own path
+            text_of = _rebuild(ctx.sql, end, body)
+        else:
+            text_of = ctx.sql[end:]
+        reply = await _alter(engine, ctx, client, ts, body, prefix, text_of)
+    if rename is not None:
+        new_db, new = renames[0].target or (None, name)
+        await rename(engine, ctx, client, db, name, new_db or db, new)
+    return reply
+
+
+def _rebuild(sql: str, end: int, actions: list[Action]) -> str:
+    """The statement's text after the table name with only `actions` in it."""
+    return " " + ", ".join(sql[a.start : a.end] for a in actions)
+
+
+async def _alter(
+    engine: BranchEngine,
+    ctx: StatementContext,
+    client: Executor,
+    ts: TableState,
+    actions: list[Action],
+    prefix: str,
+    rest: str,
+) -> Outcome:
+    pre = await engine.overlay_meta(ts)
+    mapped: AlterPlan | None = None
     if ts.state == "cow":
-        for a in actions:
-            ts.column_map[a.name] = await _default_sql(engine, ts, a.name)
-        await engine.save_table(ctx.branch, ts, (db, name))
-    return OkReply()
+        base = await engine.meta(*ts.base_key)
+        if base is not None:
+            mapped = await _plan_cow(engine, ctx, client, ts, base, pre, actions, rest)
+            if mapped.materialize is not None:
+                await materialize(engine, ctx.branch, ts)
+                mapped = None
+    else:
+        await drop_triggers(engine.control, ts)  # nothing to hide; they name old key columns
+    sql = prefix + qualified(ts.overlay_db, ts.overlay_table) + rest
+    async with fk_checks_off(client):
+        res = await client.query(sql)
+    engine.forget_meta(ts.overlay_db, ts.overlay_table)
+    if mapped is not None:
+        ts.column_map = mapped.column_map
+        await engine.save_table(ctx.branch, ts, (ts.base_db, ts.table))
+    return OkReply(0, 0, res.warnings, res.info)
 
 
-async def _default_sql(engine: BranchEngine, ts: TableState, column: str) -> str:
-    """What base rows show in a column the branch added: the value the server would have
-    written into existing rows."""
-    res = await engine.control.query(
-        "SELECT COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE FROM information_schema.COLUMNS"
-        f" WHERE TABLE_SCHEMA = {quote_str(ts.overlay_db)}"
-        f" AND TABLE_NAME = {quote_str(ts.overlay_table)} AND COLUMN_NAME = {quote_str(column)}"
+async def _plan_cow(
+    engine: BranchEngine,
+    ctx: StatementContext,
+    client: Executor,
+    ts: TableState,
+    base: TableMeta,
+    pre: TableMeta,
+    actions: list[Action],
+    rest: str,
+) -> AlterPlan:
+    """Try the ALTER on a scratch copy, then decide; run the data checks the plan needs."""
+    fks = await _fk_names(engine.control, ts)
+    trial = [
+        a
+        for a in actions
+        if a.kind not in _FK_KINDS
+        and not (a.kind == "drop_constraint" and (a.name or "").lower() in fks)
+    ]
+    if not trial:
+        return AlterPlan()  # foreign keys only: no column changes
+    after = await _scratch_result(
+        engine, client, ts, rest if len(trial) == len(actions) else _rebuild("", 0, trial)
     )
-    default, nullable, dtype = (text(v) for v in res.rows[0])
-    if default is None:
-        if nullable == "YES":
-            return "NULL"
-        return _implicit_default(dtype or "")
-    if engine.flavor == "mariadb":
-        return default  # MariaDB reports the default as an SQL expression already
-    return quote_str(default)
+    defaults = {
+        c.name.lower(): _constant_default(engine, c)
+        for c in after.columns
+        if pre.column(c.name) is None or any(a.new_name == c.name for a in actions)
+    }
+    decided = plan(ts.column_map, base, pre, after, actions, defaults)
+    if decided.materialize is not None:
+        return decided
+    view = merged_view(ts, base, pre, engine.base_filter(ctx.branch, *ts.base_key))
+    for col in decided.not_null:
+        if await _exists(
+            engine, f"SELECT 1 FROM {view} AS `m` WHERE `m`.{quote_ident(col)} IS NULL"
+        ):
+            decided.materialize = f"NULL values in {col}, which becomes NOT NULL"
+            return decided
+    for key in decided.unique:
+        cols = ", ".join(f"`m`.{quote_ident(c)}" for c in key)
+        nonnull = " AND ".join(f"`m`.{quote_ident(c)} IS NOT NULL" for c in key)
+        if await _exists(
+            engine,
+            f"SELECT 1 FROM {view} AS `m` WHERE {nonnull} GROUP BY {cols} HAVING COUNT(*) > 1",
+        ):
+            decided.materialize = "duplicate values for a new unique key"
+            return decided
+    return decided
 
 
-def _implicit_default(dtype: str) -> str:
-    if dtype in ("date",):
-        return "'0000-00-00'"
-    if dtype in ("datetime", "timestamp"):
-        return "'0000-00-00 00:00:00'"
-    if dtype == "time":
-        return "'00:00:00'"
-    if dtype in ("char", "varchar", "text", "tinytext", "mediumtext", "longtext", "enum", "set"):
-        return "''"
-    if dtype in ("binary", "varbinary", "blob", "tinyblob", "mediumblob", "longblob"):
-        return "''"
-    return "0"
+async def _exists(engine: BranchEngine, select: str) -> bool:
+    return bool((await engine.control.query(select + " LIMIT 1")).rows)
+
+
+async def _scratch_result(
+    engine: BranchEngine, client: Executor, ts: TableState, rest: str
+) -> TableMeta:
+    """The overlay's metadata as the ALTER (text `rest` after the table name) leaves it, tried
+    on an empty copy (no foreign keys, no triggers) with the client's sql_mode."""
+    c = engine.control
+    scratch = f"_bdb_alter_{secrets.token_hex(4)}"
+    target = qualified(CATALOG_DB, scratch)
+    mode = text((await client.query("SELECT @@SESSION.sql_mode")).rows[0][0]) or ""
+    own = text((await c.query("SELECT @@SESSION.sql_mode")).rows[0][0]) or ""
+    await c.query(f"CREATE TABLE {target} LIKE {qualified(ts.overlay_db, ts.overlay_table)}")
+    try:
+        await c.query(f"SET SESSION sql_mode = {quote_str(mode)}")
+        try:
+            async with fk_checks_off(c):
+                await c.query(f"ALTER TABLE {target}{rest}")
+        except UpstreamError as e:
+            msg = e.message.replace(scratch, ts.table).replace(CATALOG_DB, ts.base_db)
+            raise EngineError(e.errno, e.sqlstate, msg) from None
+        finally:
+            await c.query(f"SET SESSION sql_mode = {quote_str(own)}")
+        after = await load_table_meta(c, CATALOG_DB, scratch)
+    finally:
+        await c.query(f"DROP TABLE IF EXISTS {target}")
+    assert after is not None
+    return after
+
+
+def _constant_default(engine: BranchEngine, col: ColumnMeta) -> str | None:
+    """The constant SQL value existing rows get in an added column (None: not a constant)."""
+    d = col.default
+    if d is None or (engine.flavor == "mariadb" and d == "NULL"):
+        return implicit_default(col) if d is None else "NULL"
+    if engine.flavor == "mysql":
+        if d.upper().startswith("CURRENT_TIMESTAMP") or "(" in d:
+            return None
+        return quote_str(d)
+    if "(" in d or d.upper().startswith("CURRENT_TIMESTAMP"):
+        return None
+    return d
+
+
+async def _fk_names(control: Executor, ts: TableState) -> frozenset[str]:
+    res = await control.query(
+        "SELECT CONSTRAINT_NAME FROM information_schema.TABLE_CONSTRAINTS"
+        f" WHERE TABLE_SCHEMA = {quote_str(ts.overlay_db)}"
+        f" AND TABLE_NAME = {quote_str(ts.overlay_table)} AND CONSTRAINT_TYPE = 'FOREIGN KEY'"
+    )
+    return frozenset((text(r[0]) or "").lower() for r in res.rows)

@@ -77,6 +77,9 @@ class BranchEngine:
         self.lifecycle = Lifecycle(control)
         #: Seconds between checks of the catalog version (changes made by other replicas).
         self.refresh_interval = 1.0
+        #: Tables of at most this many base rows are copied whole on a write (0: never).
+        self.materialize_below = 1000
+        self._size_checked: set[tuple[str, str, str]] = set()
 
     async def start(self) -> None:
         """Create/upgrade the catalog and read the server's charset numbers. Call once."""
@@ -450,9 +453,18 @@ class BranchEngine:
 
     # ----------------------------------------------------------------- making tables dirty
 
-    async def ensure_dirty(self, branch: BranchInfo, db: str, name: str) -> TableState:
+    async def ensure_dirty(
+        self, branch: BranchInfo, db: str, name: str, *, ctx: StatementContext | None = None
+    ) -> TableState:
         """The table's overlay on this branch, created (DDL on the control connection) on the
-        branch's first write to it."""
+        branch's first write to it.
+
+        With the writing statement's `ctx`, a table of at most `materialize_below` base rows is
+        materialized (copied whole, so reads become plain queries on the overlay) when the
+        client has no open transaction: a copy made outside an open transaction would be
+        invisible to that transaction's snapshot. A table first written inside a transaction
+        stays `cow` and is materialized by a later write made outside one.
+        """
         if db in SYSTEM_DBS or is_internal_db(db):
             raise not_supported(f"writing to schema {db}")
         await self.prepare(branch, db)
@@ -460,6 +472,8 @@ class BranchEngine:
         if ts is not None:
             if ts.state == "dropped":
                 raise no_such_table(db, name)
+            if ctx is not None and not ctx.in_transaction and ts.state == "cow":
+                await self._materialize_if_small(branch, ts)
             return ts
         filt = self.base_filter(branch, db, name)
         if filt == "HIDDEN":
@@ -481,7 +495,35 @@ class BranchEngine:
             branch.tables[(db, name)] = ts
             branch.refresh_watch()
         self.forget_meta(ovdb, name)
+        if ctx is not None and not ctx.in_transaction and ts.state == "cow":
+            await self._materialize_if_small(branch, ts)
         return ts
+
+    async def _materialize_if_small(self, branch: BranchInfo, ts: TableState) -> None:
+        """Materialize a `cow` table whose base has at most `materialize_below` rows (checked
+        once per table and engine: the information_schema estimate, then an exact bounded
+        COUNT when the estimate is small)."""
+        key = (branch.id, ts.base_db, ts.table)
+        limit = self.materialize_below
+        if limit <= 0 or key in self._size_checked:
+            return
+        self._size_checked.add(key)
+        bdb, btable = ts.base_key
+        res = await self.control.query(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES"
+            f" WHERE TABLE_SCHEMA = {_q(bdb)} AND TABLE_NAME = {_q(btable)}"
+        )
+        estimate = int(text(res.rows[0][0]) or "0") if res.rows else None
+        if estimate is None or estimate > 10 * limit:
+            return
+        res = await self.control.query(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {qualified(bdb, btable)} LIMIT {limit + 1}) AS c"
+        )
+        if int(text(res.rows[0][0]) or "0") > limit:
+            return
+        from .materialize import materialize  # local: it imports this module
+
+        await materialize(self, branch, ts)
 
     async def prepare(self, branch: BranchInfo, db: str | None) -> None:
         """Create empty overlay tables for every base table of `db` ahead of need.

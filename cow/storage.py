@@ -16,7 +16,7 @@ from .catalog import TableState
 from .executor import Executor, quote_ident
 from .literals import copy_expr, literal_from_copy
 from .naming import tomb_table
-from .tablemeta import TableMeta, qualified
+from .tablemeta import ColumnMeta, TableMeta, qualified
 
 GEN_VAR = "@_bdb_gen"
 _BATCH = 200
@@ -96,14 +96,51 @@ def filter_match(meta: TableMeta, alias: str, filt: str | None) -> str:
     )
 
 
-def copy_columns(base: TableMeta, overlay: TableMeta) -> list[str]:
-    """Base columns written on copy-up: stored ones the overlay still has."""
-    return [c.name for c in base.stored_columns if overlay.column(c.name) is not None]
+def copy_columns(ts: TableState, base: TableMeta, overlay: TableMeta) -> list[str]:
+    """Overlay columns written on copy-up: every stored one a base row has a value for (a base
+    column it reads, or the value a column the branch added shows on base rows)."""
+    return [
+        c.name
+        for c in overlay.stored_columns
+        if source_column(ts, base, c.name) is not None or c.name in ts.column_map
+    ]
 
 
-def copy_select_list(base: TableMeta, overlay: TableMeta, alias: str) -> str:
-    cols = copy_columns(base, overlay)
-    return ", ".join(copy_expr(base.column(c), alias) for c in cols)  # type: ignore[arg-type]
+def copy_select_list(ts: TableState, base: TableMeta, overlay: TableMeta, alias: str) -> str:
+    """What a copy-up SELECT reads from a base row under `alias`, one value per `copy_columns`
+    entry, through the column mapping (a renamed column's values go up under its new name)."""
+    out = []
+    for name in copy_columns(ts, base, overlay):
+        src = source_column(ts, base, name)
+        if src is not None:
+            out.append(copy_expr(src, alias))
+        else:
+            col = overlay.column(name)
+            assert col is not None
+            out.append(_copy_value(ts.column_map[name], col))
+    return ", ".join(out)
+
+
+def _copy_value(sql: str, col: ColumnMeta) -> str:
+    """`copy_expr` for a value that is an expression, not a base column: read in the form
+    `literal_from_copy` writes back for the overlay column `col`."""
+    if col.kind == "string" and col.charset:
+        return f"HEX(CONVERT({sql} USING {col.charset}))"
+    if col.kind in ("string", "binary", "bit", "json"):
+        return f"HEX({sql})"
+    if col.data_type == "float":
+        return f"CAST({sql} AS DOUBLE)"
+    return sql
+
+
+def copy_metas(ts: TableState, base: TableMeta, overlay: TableMeta) -> list[ColumnMeta]:
+    """How each value read by `copy_select_list` is written back (`literal_from_copy`)."""
+    out = []
+    for name in copy_columns(ts, base, overlay):
+        col = source_column(ts, base, name) or overlay.column(name)
+        assert col is not None
+        out.append(col)
+    return out
 
 
 async def insert_copied(
@@ -116,8 +153,8 @@ async def insert_copied(
     """Write rows read with `copy_select_list` into the overlay, as literals."""
     if not rows:
         return
-    cols = copy_columns(base, overlay)
-    metas = [m for m in (base.column(c) for c in cols) if m is not None]
+    cols = copy_columns(ts, base, overlay)
+    metas = copy_metas(ts, base, overlay)
     target = qualified(ts.overlay_db, ts.overlay_table)
     names = ", ".join(quote_ident(c) for c in cols)
     for i in range(0, len(rows), _BATCH):
@@ -147,18 +184,43 @@ async def insert_literal_rows(
         await executor.query(f"INSERT INTO {target} ({names}) VALUES {values}")
 
 
+#: `column_map` value prefix meaning "reads this base column" (a rename on the branch).
+BASE_COLUMN = "base:"
+
+
+def base_column_ref(name: str) -> str:
+    """The `column_map` value of a branch column that shows base column `name`."""
+    return BASE_COLUMN + name
+
+
+def source_column(ts: TableState, base: TableMeta, column: str) -> ColumnMeta | None:
+    """The base column whose values a branch column shows on base rows, or None when it shows
+    a fixed value (a column the branch added) or nothing (not a column of the base)."""
+    mapped = ts.column_map.get(column)
+    if mapped is not None:
+        if mapped.startswith(BASE_COLUMN):
+            return base.column(mapped[len(BASE_COLUMN) :])
+        return None
+    return base.column(column)
+
+
 def base_expr(ts: TableState, base: TableMeta, column: str, alias: str) -> str:
     """The SQL value a base row (under `alias`) shows in the branch table's column `column`.
 
-    The one place that knows how a branch's schema changes map onto base rows (DESIGN §4): a
-    column the branch added shows its default, a kept column reads the base column. Every read
-    of base rows on a branch (merged views, the read planner, copy-up) goes through it.
+    The one place that knows how a branch's schema changes map onto base rows (DESIGN §4).
+    `ts.column_map` holds only the columns that do not read the base column of their own name:
+    `"base:<name>"` — reads base column `<name>` (RENAME COLUMN / CHANGE with the same type);
+    any other text — an SQL expression every base row shows (ADD COLUMN: its default as the
+    server filled it in). A column absent from the map reads the base column of the same name;
+    a base column the branch dropped is simply never asked for. Every read of base rows on a
+    branch (merged views, the read planner, copy-up) goes through it.
     """
     mapped = ts.column_map.get(column)
-    if mapped is not None:
+    if mapped is not None and not mapped.startswith(BASE_COLUMN):
         return mapped
-    if base.column(column) is not None:
-        return f"{quote_ident(alias)}.{quote_ident(column)}"
+    src = source_column(ts, base, column)
+    if src is not None:
+        return f"{quote_ident(alias)}.{quote_ident(src.name)}"
     return "NULL"
 
 

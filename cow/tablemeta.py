@@ -53,6 +53,11 @@ class ColumnMeta:
     collation: str | None
     generated: bool
     auto_increment: bool
+    nullable: bool = True
+    #: COLUMN_DEFAULT as information_schema reports it (MariaDB: an SQL expression).
+    default: str | None = None
+    #: GENERATION_EXPRESSION of a generated column ('' otherwise).
+    generation: str = ""
 
     @property
     def kind(self) -> str:
@@ -114,12 +119,13 @@ async def load_metas(control: Executor, db: str, table: str | None = None) -> di
         return {}
     res = await control.query(
         "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME,"
-        f" COLLATION_NAME, EXTRA FROM information_schema.COLUMNS WHERE {where}"
+        " COLLATION_NAME, EXTRA, IS_NULLABLE, COLUMN_DEFAULT, GENERATION_EXPRESSION"
+        f" FROM information_schema.COLUMNS WHERE {where}"
         " ORDER BY TABLE_NAME, ORDINAL_POSITION"
     )
     cols: dict[str, list[ColumnMeta]] = {}
     for row in res.rows:
-        tname, name, dtype, ctype, cs, coll, extra = (text(v) for v in row)
+        tname, name, dtype, ctype, cs, coll, extra, nullable, default, gen = (text(v) for v in row)
         ex = (extra or "").lower()
         cols.setdefault(tname or "", []).append(
             ColumnMeta(
@@ -130,6 +136,9 @@ async def load_metas(control: Executor, db: str, table: str | None = None) -> di
                 collation=coll,
                 generated="generated" in ex or "virtual" in ex or "persistent" in ex,
                 auto_increment="auto_increment" in ex,
+                nullable=nullable == "YES",
+                default=default,
+                generation=gen or "",
             )
         )
     res = await control.query(

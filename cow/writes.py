@@ -43,6 +43,7 @@ from .literals import literal_from_result
 from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext, not_supported
 from .storage import (
     GEN_VAR,
+    base_expr,
     copy_select_list,
     filter_match,
     insert_copied,
@@ -155,7 +156,7 @@ async def _target(engine: BranchEngine, ctx: StatementContext, ref: TableRef) ->
     db = ref.db or ctx.current_db
     if db is None:
         raise NO_DB
-    ts = await engine.ensure_dirty(ctx.branch, db, ref.name)
+    ts = await engine.ensure_dirty(ctx.branch, db, ref.name, ctx=ctx)
     base = await engine.meta(*ts.base_key) if ts.state == "cow" else None
     overlay = await engine.overlay_meta(ts)
     return Target(ref, ts, base, overlay, engine.base_filter(ctx.branch, *ts.base_key))
@@ -238,14 +239,14 @@ async def _update_delete(
         where = f"({_range(sql, cu_edits, layout.where)}) AND {cond}" if layout.where else cond
         rest = "" if multi else _range(sql, cu_edits, layout.rest)
         t.copy_sql = (
-            f"SELECT {'DISTINCT ' if multi else ''}{copy_select_list(t.base, t.overlay, vis)}"
+            f"SELECT {'DISTINCT ' if multi else ''}{copy_select_list(t.ts, t.base, t.overlay, vis)}"
             f" FROM {_range(sql, cu_edits, layout.refs)} WHERE {where} {rest}"
         )
         if is_update:
             written = set_cols.get(vis.lower(), set()) | (
                 set_cols.get("", set()) if len(targets) == 1 else set()
             )
-            t.check_keys = any(c.lower() in written for key in t.base.unique_keys for c in key)
+            t.check_keys = any(c.lower() in written for key in t.overlay.unique_keys for c in key)
     scratch: list[Scratch] = []
     if multi:
         # Other tables of a multi-table UPDATE/DELETE would be read with shared locks (base
@@ -513,7 +514,7 @@ def _whole_copy_sql(t: Target) -> str:
     """Every visible base row of a table without a primary key, until its marker exists."""
     assert t.base is not None
     return (
-        f"SELECT {copy_select_list(t.base, t.overlay, '_bdb_b')}"
+        f"SELECT {copy_select_list(t.ts, t.base, t.overlay, '_bdb_b')}"
         f" FROM {qualified(t.base.db, t.base.table)} AS `_bdb_b`"
         f" WHERE {filter_match(t.base, '_bdb_b', t.filt)}"
         f" AND {tomb_match(t.ts, t.base, '_bdb_b', same_stmt_hides=True)}"
@@ -540,7 +541,7 @@ def _key_copy_sql(t: Target, columns: list[str], rows: list[list[str | None]]) -
     assert t.base is not None
     pos = {c.lower(): i for i, c in enumerate(columns)}
     conds = []
-    for key in t.base.unique_keys:
+    for key in t.overlay.unique_keys:  # the branch's keys, over base rows mapped onto them
         idx = [pos.get(c.lower()) for c in key]
         if any(i is None for i in idx):
             continue
@@ -551,7 +552,7 @@ def _key_copy_sql(t: Target, columns: list[str], rows: list[list[str | None]]) -
                 tuples.append("(" + ", ".join(v for v in vals if v is not None) + ")")
         if not tuples:
             continue
-        cols = ", ".join(f"`_bdb_b`.{quote_ident(c)}" for c in key)
+        cols = ", ".join(base_expr(t.ts, t.base, c, "_bdb_b") for c in key)
         if len(key) == 1:
             conds.append(f"{cols} IN ({', '.join(v[1:-1] for v in tuples)})")
         else:
@@ -559,7 +560,7 @@ def _key_copy_sql(t: Target, columns: list[str], rows: list[list[str | None]]) -
     if not conds:
         return None
     return (
-        f"SELECT {copy_select_list(t.base, t.overlay, '_bdb_b')}"
+        f"SELECT {copy_select_list(t.ts, t.base, t.overlay, '_bdb_b')}"
         f" FROM {qualified(t.base.db, t.base.table)} AS `_bdb_b`"
         f" WHERE ({' OR '.join(conds)})"
         f" AND {tomb_match(t.ts, t.base, '_bdb_b', same_stmt_hides=True)}"
@@ -699,12 +700,12 @@ async def _key_conflicts(client: Executor, t: Target) -> list[tuple[bytes | None
     assert t.base is not None
     ov = qualified(t.ts.overlay_db, t.ts.overlay_table)
     parts = []
-    for key in t.base.unique_keys:
-        if any(t.overlay.column(c) is None for c in key):
-            continue
-        on = " AND ".join(f"`_bdb_o`.{quote_ident(c)} = `_bdb_b`.{quote_ident(c)}" for c in key)
+    for key in t.overlay.unique_keys:  # the branch's keys, over base rows mapped onto them
+        on = " AND ".join(
+            f"`_bdb_o`.{quote_ident(c)} = {base_expr(t.ts, t.base, c, '_bdb_b')}" for c in key
+        )
         parts.append(
-            f"SELECT {copy_select_list(t.base, t.overlay, '_bdb_b')} FROM {ov} AS `_bdb_o`"
+            f"SELECT {copy_select_list(t.ts, t.base, t.overlay, '_bdb_b')} FROM {ov} AS `_bdb_o`"
             f" JOIN {qualified(t.base.db, t.base.table)} AS `_bdb_b` ON {on}"
             f" WHERE {tomb_match(t.ts, t.base, '_bdb_b', same_stmt_hides=False)}"
             f" AND {filter_match(t.base, '_bdb_b', t.filt)}"
