@@ -78,8 +78,9 @@ class Cell:
     base: Side
     branch: Side
     direct: Side
-    rows: int = 0
-    #: "ok", "MISMATCH", "timeout" (branch result never arrived: unchecked) or "error".
+    #: Rows the branch returned (None when it timed out or failed).
+    rows: int | None = None
+    #: "ok", "MISMATCH", "timeout" (no branch result within the check limit) or "error".
     check: str = ""
 
     @property
@@ -109,6 +110,15 @@ def _try(conn: Any, sql: str, side: Side) -> tuple[tuple[Any, ...], ...] | None:
     return rows
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Statement time limits: `timeout` for timed runs, `check` for the branch's checked run."""
+
+    flavor: str
+    timeout: float
+    check: float
+
+
 def measure(
     query: Query,
     base: Any,
@@ -116,11 +126,23 @@ def measure(
     direct: Any,
     expected: tuple[Any, ...],
     reps: int,
+    limits: Limits,
 ) -> tuple[Cell, tuple[Any, ...] | None]:
-    """Warm-up runs (checked, not timed), then `reps` interleaved timed runs of each target."""
+    """Warm-up runs (the branch's checked, none timed), then `reps` interleaved timed runs.
+
+    The branch's warm-up runs under the longer `check` limit so a slow plan's result is still
+    compared with the copy's; if it takes longer than `timeout` the timed runs are skipped and
+    the branch is reported as "timeout".
+    """
     sql = query.sql()
     warm = Cell(Side(), Side(), Side())
-    got = _try(branch, sql, warm.branch)
+    set_timeout(branch, limits.flavor, limits.check)
+    try:
+        got = _try(branch, sql, warm.branch)
+    finally:
+        set_timeout(branch, limits.flavor, limits.timeout)
+    if warm.branch.ms and warm.branch.ms[0] > limits.timeout * 1000:
+        warm.branch.timeout = True
     _try(base, sql, warm.base)
     _try(direct, sql, warm.direct)
     cell = Cell(

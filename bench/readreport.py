@@ -54,8 +54,17 @@ def _sort_key(c: Cell) -> float:
     return math.inf if r is None else r
 
 
+def _unmeasured(c: Cell) -> str:
+    """Why a cell has no ratio: the branch failed or timed out, or the base did."""
+    if c.branch.error:
+        return "branch error"
+    if c.branch.timeout:
+        return "branch timeout"
+    return "base unmeasured"
+
+
 def _fmt(v: float) -> str:
-    return "timeout" if math.isinf(v) else f"{v:.2f}x"
+    return "unmeasured" if math.isinf(v) else f"{v:.2f}x"
 
 
 def summary(res: Results) -> list[str]:
@@ -72,8 +81,9 @@ def summary(res: Results) -> list[str]:
             verdicts.append(f"median ≤ {med_t}x {'met' if med <= med_t else 'MISSED'}")
         if worst_t is not None:
             verdicts.append(f"worst ≤ {worst_t:g}x {'met' if worst <= worst_t else 'MISSED'}")
+        worst_text = _fmt(worst) if math.isfinite(worst) else _unmeasured(cells[worst_i])
         lines.append(
-            f"- **{label(level)} changed rows**: median {_fmt(med)}, worst {_fmt(worst)}"
+            f"- **{label(level)} changed rows**: median {_fmt(med)}, worst {worst_text}"
             f" ({res.queries[worst_i].name})" + (f"; {', '.join(verdicts)}" if verdicts else "")
         )
     return lines
@@ -103,12 +113,14 @@ def markdown(res: Results) -> str:
             ]
         checks = {label(lv): c.check for lv, c in zip(res.levels, cells, strict=True)}
         bad = [f"{c} at {n}" for n, c in checks.items() if c != "ok"]
-        row += [str(cells[-1].rows), "ok" if not bad else ", ".join(bad)]
+        rows = cells[-1].rows
+        row += ["-" if rows is None else str(rows), "ok" if not bad else ", ".join(bad)]
         lines.append("| " + " | ".join(row) + " |")
     lines += [
         "",
         "† `orders` changed on the branch as well (same number of changed rows as `users`).",
-        f"Times are client-side medians in ms; timeout = over {res.timeout_s:g} s.",
+        f"Times are client-side medians in ms; timeout = over {res.timeout_s:g} s. rows = the"
+        " branch's result at the last level; check = branch result equal to the real copy's.",
         "",
         "## Summary",
         "",

@@ -148,6 +148,7 @@ def _measure(
             return conn
 
         base, br_u, br_uo = on(None), on(only_users), on(with_orders)
+        limits = readmeasure.Limits(flavor, ns.timeout, max(ns.timeout, ns.check_timeout))
         for conn in (base, br_u, br_uo, direct):
             readmeasure.set_timeout(conn, flavor, ns.timeout)
         for li, level in enumerate([0, *levels]):
@@ -157,7 +158,7 @@ def _measure(
             for q in qs:
                 want = _expected(copy_conn, q, schema)
                 branch = br_uo if q.two_dirty else br_u
-                cell, got = readmeasure.measure(q, base, branch, direct, want, ns.reps)
+                cell, got = readmeasure.measure(q, base, branch, direct, want, ns.reps, limits)
                 row.append(cell)
                 _log(
                     f"{readreport.label(level):>4} {q.name:<24} base {cell.base.median or 0:9.2f}"
@@ -222,7 +223,8 @@ def _header(
         f"Code measured: {code}.",
         f"Data: users {scale.users:,}, orgs {scale.orgs:,}, orders {scale.orders:,}."
         f" {ns.reps} runs per target (3 when a run exceeds 2 s), alternating base and branch;"
-        " base = same proxy without a branch, direct = no proxy.",
+        " base = same proxy without a branch, direct = no proxy. Each query's first branch run"
+        f" (not timed) is checked against the real copy, under a {ns.check_timeout:g} s limit.",
         f"Command: `python -m branchdb.bench reads {shlex.join(ns.argv)}`",
     ]
 
@@ -233,6 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rows", type=int, default=1_000_000, help="users rows (orders 2x, orgs /100)")
     p.add_argument("--reps", type=int, default=15, help="timed runs per target and query")
     p.add_argument("--timeout", type=float, default=10.0, help="per-statement limit, seconds")
+    p.add_argument(
+        "--check-timeout",
+        type=float,
+        default=60.0,
+        help="limit of the branch run whose result is checked, seconds",
+    )
     p.add_argument(
         "--changes", default="", help="changed rows per level, e.g. 1000,10000 (default scaled)"
     )

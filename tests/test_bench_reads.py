@@ -55,7 +55,7 @@ def test_reads_suite_end_to_end(upstream: Upstream, tmp_path: Path) -> None:
         assert row[-1] == "ok", row
         ratios = [row[i] for i, h in enumerate(head) if h.startswith("x ")]
         assert all(r == "timeout" or float(r) > 0 for r in ratios), row
-    assert sum(int(r[-2]) > 0 for r in body) >= len(body) - 1, body
+    assert sum(r[-2] not in ("-", "0") for r in body) >= len(body) - 1, body
     assert "Base tables unchanged" in text
     assert text.count("changed rows**: median") == 3
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
