@@ -95,20 +95,34 @@ def base_source(dt: DirtyTable, alias: str, original: str) -> str:
     return f"(SELECT {cols} FROM {dt.base} AS `_bdb_b`{where}) AS {quote_ident(alias)}"
 
 
+def _keys(dt: DirtyTable, t: str, alias: str) -> tuple[str, str]:
+    """The tombstone table with its key columns renamed, and the join condition on them.
+
+    A mergeable derived table (still probed by its primary key): the tombstones' own column
+    names must not make the bare column names of the client's query ambiguous.
+    """
+    keys = ", ".join(f"{quote_ident(c)} AS `_bdb_k{i}`" for i, c in enumerate(dt.pk))
+    on = " AND ".join(
+        f"{t}.`_bdb_k{i}` = {quote_ident(alias)}.{quote_ident(c)}" for i, c in enumerate(dt.pk)
+    )
+    return f"(SELECT {keys} FROM {dt.tomb}) AS {t}", on
+
+
 def base_half(dt: DirtyTable, alias: str, original: str, n: int, *, left_join: bool) -> Half:
     """Base rows minus tombstones; `n` numbers the tombstone alias within the statement."""
     src = base_source(dt, alias, original)
     t = f"`_bdb_t{n}`"
-    on = " AND ".join(
-        f"{t}.{quote_ident(c)} = {quote_ident(alias)}.{quote_ident(c)}" for c in dt.pk
-    )
     if left_join:
+        tomb, on = _keys(dt, t, alias)
         return Half(
-            f"({src} LEFT JOIN {dt.tomb} AS {t} ON {on})",
-            f"{t}.{quote_ident(dt.pk[0])} IS NULL",
+            f"({src} LEFT JOIN {tomb} ON {on})",
+            f"{t}.`_bdb_k0` IS NULL",
             keeps_hints=dt.identity,
             adds_columns=True,
         )
+    on = " AND ".join(
+        f"{t}.{quote_ident(c)} = {quote_ident(alias)}.{quote_ident(c)}" for c in dt.pk
+    )
     return Half(
         src,
         f"NOT EXISTS (SELECT 1 FROM {dt.tomb} AS {t} WHERE {on})",
@@ -119,8 +133,5 @@ def base_half(dt: DirtyTable, alias: str, original: str, n: int, *, left_join: b
 def tomb_half(dt: DirtyTable, alias: str, original: str, n: int) -> Half:
     """The base rows the branch hides (to subtract): tombstones joined to base rows."""
     src = base_source(dt, alias, original)
-    t = f"`_bdb_t{n}`"
-    on = " AND ".join(
-        f"{quote_ident(alias)}.{quote_ident(c)} = {t}.{quote_ident(c)}" for c in dt.pk
-    )
-    return Half(f"({dt.tomb} AS {t} STRAIGHT_JOIN {src} ON {on})", keeps_hints=dt.identity)
+    tomb, on = _keys(dt, f"`_bdb_t{n}`", alias)
+    return Half(f"({tomb} STRAIGHT_JOIN {src} ON {on})", keeps_hints=dt.identity)

@@ -48,13 +48,14 @@ def reference_edits(replacements: list[tuple[TableRef, str]]) -> list[Edit]:
 
 def db_prefix_fixes(tree: exp.Expression, replaced: list[TableRef]) -> list[Edit]:
     """Drop the `db.` of `db.table.col` columns whose table reference was replaced."""
-    names = {(r.db, r.name) for r in replaced if r.db is not None and r.alias is None}
+    names = {(r.db, r.name) for r in replaced if r.alias is None}
     if not names:
         return []
     out: list[Edit] = []
     for col, ds, ts in qualified_columns(tree):
-        if (col.args["db"].name, col.args["table"].name) in names:
-            out.append((ds, ts, ""))
+        table = col.args["table"].name
+        if (col.args["db"].name, table) in names or (None, table) in names:
+            out.append((ds, ts, ""))  # `FROM t … db.t.col`: the table's alias is now `t`
     return out
 
 
