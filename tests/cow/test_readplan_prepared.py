@@ -1,0 +1,105 @@
+"""Planned reads as server-side prepared statements, through the proxy: the engine plans them
+with marker literals in place of `?` (proxy/prepared.py, "inline" kind), so a plan may repeat
+or reorder parameters — LIMIT ? OFFSET ?, keyset pagination, IN lists, aggregates, joins must
+still give the real copy's rows."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+import mysql.connector
+from cow_harness import World
+from test_readplan_differential import CHANGES, SCHEMA_SQL, TABLES, seed_sql
+
+PREPARED: tuple[tuple[str, tuple[Any, ...], bool], ...] = (
+    ("SELECT * FROM users WHERE id = ?", (13,), True),
+    ("SELECT id, name FROM users WHERE id IN (?, ?, ?) ORDER BY id", (3, 7, 60001), True),
+    ("SELECT id, name FROM users ORDER BY id LIMIT ?", (10,), True),
+    ("SELECT id, name FROM users ORDER BY id LIMIT ? OFFSET ?", (5, 20), True),
+    ("SELECT id, score FROM users ORDER BY score DESC, id LIMIT ?, ?", (4, 6), True),
+    ("SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?", (1995, 8), True),
+    ("SELECT COUNT(*), SUM(score) FROM users WHERE org_id = ?", (4,), True),
+    ("SELECT MIN(amount), MAX(amount) FROM orders WHERE user_id = ?", (60001,), True),
+    (
+        "SELECT u.id, o.amount FROM users u JOIN orders o ON o.user_id = u.id"
+        " WHERE u.id BETWEEN ? AND ?",
+        (1, 40),
+        False,
+    ),
+    ("SELECT DISTINCT name FROM users WHERE score > ?", (95,), False),
+)
+
+
+def _rows(conn: Any, sql: str, params: tuple[Any, ...], total: bool) -> tuple[Any, ...]:
+    cur = conn.cursor(prepared=True)
+    try:
+        cur.execute(sql, params)
+        rows = [tuple(repr(v) for v in r) for r in cur.fetchall()]
+        names = tuple(d[0] for d in cur.description)
+    except mysql.connector.Error as e:
+        return ("err", e.errno)
+    finally:
+        cur.close()
+    return ("rows", names, tuple(rows if total else sorted(rows)))
+
+
+async def _setup(upstream: Any, base: str, name: str) -> None:
+    world = await World.open(upstream)
+    try:
+        admin = world.admin
+        await admin.query(f"USE `{base}`")
+        for sql in SCHEMA_SQL + tuple(seed_sql(3000, 4000)):
+            await admin.query(sql)
+        await admin.query(f"CREATE DATABASE `{base}_copy`")
+        for t in TABLES:
+            await admin.query(f"CREATE TABLE `{base}_copy`.{t} LIKE `{base}`.{t}")
+            await admin.query(f"INSERT INTO `{base}_copy`.{t} SELECT * FROM `{base}`.{t}")
+        await world.lifecycle.create(name, "all")
+    finally:
+        world.admin.close()
+        world.control.close()
+
+
+async def _delete(upstream: Any, name: str) -> None:
+    world = await World.open(upstream)
+    world.branches.append(name)
+    await world.close()
+
+
+def _connect(host: str, port: int, user: str, password: str, db: str) -> Any:
+    return mysql.connector.connect(
+        host=host, port=port, user=user, password=password, database=db, autocommit=True
+    )
+
+
+def test_prepared_planned_reads(upstream: Any, proxy: Any, schema: str) -> None:
+    name = f"rp-{secrets.token_hex(4)}"
+    asyncio.run(_setup(upstream, schema, name))
+    real = _connect(
+        upstream.host, upstream.port, upstream.user, upstream.password, schema + "_copy"
+    )
+    sess = _connect(proxy.host, proxy.port, f"{upstream.user}~{name}", upstream.password, schema)
+    problems = []
+    try:
+        for sql in CHANGES:
+            for conn in (real, sess):
+                cur = conn.cursor()
+                cur.execute(sql)
+                cur.close()
+        for sql, params, total in PREPARED:
+            want = _rows(real, sql, params, total)
+            got = _rows(sess, sql, params, total)
+            assert want[0] == "rows", (sql, want)
+            if want != got:
+                problems.append(f"{sql} {params}\n  copy:   {want}\n  branch: {got}")
+    finally:
+        sess.close()
+        real.close()
+        asyncio.run(_delete(upstream, name))
+        cur_admin = upstream.connect(autocommit=True)
+        with cur_admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{schema}_copy`")
+        cur_admin.close()
+    assert not problems, "\n".join(problems)
