@@ -148,9 +148,12 @@ def chart(res: Results, path: Path) -> None:
             base = c.base.median
             if r is None and c.branch.timeout and base:
                 r = res.timeout_s * 1000 / base  # at least this much: drawn hatched
+            x = qi + (li - (n_l - 1) / 2) * width
             if r is None:
+                why = "error" if c.branch.error else "no base"
+                ax.text(x, 1.0, why, rotation=90, color="red", ha="center", fontsize=7)
                 continue
-            xs.append(qi + (li - (n_l - 1) / 2) * width)
+            xs.append(x)
             heights.append(r)
             hatches.append("//" if c.branch.timeout else "")
             top = max(top, r)
@@ -167,7 +170,7 @@ def chart(res: Results, path: Path) -> None:
         [q.name + (" †" if q.two_dirty else "") for q in res.queries], rotation=40, ha="right"
     )
     ax.set_ylabel("branch ÷ base (same proxy)")
-    ax.set_title("branchdb merged reads: branch time ÷ base time (hatched: timed out, ≥)")
+    ax.set_title("branchdb merged reads: branch time ÷ base time (hatched: timed out, at least)")
     ax.legend(fontsize="small")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import secrets
 import shlex
 import subprocess
 import sys
@@ -54,18 +53,50 @@ def _branch_cli(cmd: list[str], upstream: Target, *args: str) -> None:
         raise SystemExit(f"bench reads: branch {shlex.join(args)} failed:\n{done.stderr}")
 
 
+def _still_there(cmd: list[str], upstream: Target, names: Sequence[str]) -> None:
+    """Fail clearly when someone else deleted a branch mid-run (its reads would all fail)."""
+    for name in names:
+        try:
+            _branch_cli(cmd, upstream, "show", name)
+        except SystemExit as exc:
+            raise SystemExit(
+                f"bench reads: branch {name} was deleted by someone else during the run"
+                " (e.g. a concurrent test session's cleanup); run again."
+            ) from exc
+
+
+def _exists(cmd: list[str], upstream: Target, name: str) -> bool:
+    done = subprocess.run(
+        [*cmd, "branch", "show", name, "--upstream", upstream.url],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
 @contextmanager
-def _created_branches(cmd: list[str], upstream: Target, names: Sequence[str]) -> Iterator[None]:
-    """Branches made and removed by the measured code's own CLI (catalog versions match)."""
-    made: list[str] = []
-    try:
-        for name in names:
+def _fresh_branches(
+    cmd: list[str], upstream: Target, names: Sequence[str], keep: bool
+) -> Iterator[None]:
+    """Branches with no changes, made and reset by the measured code's own CLI.
+
+    Why kept between runs (reset, not deleted): a test session's cleanup deletes every branch
+    created since the session started, so a branch created while another helper's pytest runs
+    can vanish mid-benchmark; one created long before is never touched. `keep=False` (with
+    --drop-schema) deletes them at the end instead.
+    """
+    for name in names:
+        if _exists(cmd, upstream, name):
+            _branch_cli(cmd, upstream, "reset", name)
+        else:
             _branch_cli(cmd, upstream, "create", name)
-            made.append(name)
+    try:
         yield
     finally:
-        for name in made:
-            _branch_cli(cmd, upstream, "delete", name, "--force")
+        for name in names:
+            if _exists(cmd, upstream, name):
+                args = ("reset", name) if keep else ("delete", name, "--force")
+                _branch_cli(cmd, upstream, *args)
 
 
 def _flavor(conn: Any) -> str:
@@ -123,8 +154,7 @@ def _measure(
 ) -> tuple[list[list[readmeasure.Cell]], str, str, int]:
     """Proxy and branches up; each level's changes applied, then every query measured."""
     schema = ns.schema
-    tag = secrets.token_hex(3)
-    only_users, with_orders = f"benchreads-{tag}-u", f"benchreads-{tag}-uo"
+    only_users, with_orders = f"benchreads-{schema}-u", f"benchreads-{schema}-uo"
     cells: list[list[readmeasure.Cell]] = []
     failures = 0
     with ExitStack() as stack:
@@ -137,7 +167,8 @@ def _measure(
         flavor = _flavor(direct)
         cmd, code = stack.enter_context(readcode.branchdb_command(ns.commit))
         _log(f"measuring {code}")
-        stack.enter_context(_created_branches(cmd, upstream, [only_users, with_orders]))
+        names = [only_users, with_orders]
+        stack.enter_context(_fresh_branches(cmd, upstream, names, keep=not ns.drop_schema))
         proxy = stack.enter_context(running_proxy(upstream, command=cmd, extra_args=ns.proxy_arg))
         px = proxy.target
 
@@ -167,6 +198,7 @@ def _measure(
                 if cell.check in ("MISMATCH", "error"):
                     failures += 1
                     _loud(q, level, got, want, cell)
+            _still_there(cmd, upstream, names)
             cells.append(row)
     return cells, flavor, code, failures
 
