@@ -31,7 +31,9 @@ from .catalog import BranchInfo, TableState, upsert_table_sql
 from .executor import Executor, UpstreamError, quote_ident, text
 from .fkchecks import fk_checks_off
 from .grants import current_grantee, mirror_grants
+from .infoschema import InfoTable, branch_table_sql, load_info_tables
 from .lifecycle import Lifecycle
+from .metadata import answer_metadata, refuse_internal, touches_metadata
 from .naming import OVERLAY_PREFIX, branch_of_overlay, is_internal_db, overlay_db, tomb_table
 from .outcome import (
     EngineError,
@@ -62,6 +64,8 @@ class BranchEngine:
         self._lock = asyncio.Lock()
         self._meta: dict[tuple[str, str], TableMeta | None] = {}
         self.charsets: dict[int, str] = {}
+        #: information_schema tables a branch read sees through `infoschema` (read at start).
+        self.info_tables: dict[str, InfoTable] = {}
         self.flavor = "mysql"
         self._gen = 0
         self._prepared: set[tuple[str, str]] = set()
@@ -89,6 +93,7 @@ class BranchEngine:
                 "SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS"
             )
             self.charsets = {int(text(r[0]) or 0): text(r[1]) or "" for r in res.rows}
+            self.info_tables = await load_info_tables(self.control)
             await self._load_dbs()
             res = await self.control.query("SELECT VERSION()")
             self.flavor = (
@@ -209,6 +214,8 @@ class BranchEngine:
         if branch.id not in self._prepared_branches:
             return True  # once: let the engine prepare overlays before a transaction reads
         low = sql.lower()
+        if touches_metadata(low):
+            return True  # SHOW/DESCRIBE, information_schema, internal schemas (cow/metadata.py)
         done = self._prepared_lower.get(branch.id, set())
         for d in self._all_dbs:
             if d not in done and (d + "." in low or d + "`." in low):
@@ -233,16 +240,21 @@ class BranchEngine:
 
         stmt = classify_one(ctx.sql)
         kind, kw = stmt.kind, stmt.keyword
+        await refuse_internal(ctx, client)  # 1044 for `_branchdb`/`_bdb_*`: nothing runs
         if ctx.branch.id not in self._prepared_branches:
             async with self._lock:
                 await self._load_dbs()  # databases created since the engine started
         await self.prepare(ctx.branch, ctx.current_db)  # a set lookup after the first time
         await self._grant(ctx, client)
         if kind == Kind.SESSION:
+            if kw == "USE" and ctx.branch.databases:
+                return ddl.use_outcome(ctx)  # databases created or dropped on the branch
             return Passthrough()
         if kind in (Kind.READ, Kind.LOCKING_READ):
-            if kw in ("SHOW", "DESCRIBE", "DESC", "HELP", "EXPLAIN"):
-                return Passthrough()  # metadata on a branch is a later issue (DESIGN §7)
+            if kw in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
+                return await answer_metadata(self, ctx, client)  # DESIGN §7
+            if kw == "HELP":
+                return Passthrough()
             return await self._read(ctx, locking=kind == Kind.LOCKING_READ)
         if kind == Kind.WRITE:
             if kw in ("INSERT", "REPLACE", "UPDATE", "DELETE"):
@@ -352,6 +364,9 @@ class BranchEngine:
 
     async def read_text(self, branch: BranchInfo, db: str, name: str) -> str | None:
         """What stands for `db.name` in a read on this branch; None keeps the base table."""
+        if db.lower() == "information_schema":
+            info = self.info_tables.get(name.upper())
+            return branch_table_sql(info, branch) if info is not None else None
         if db in SYSTEM_DBS or is_internal_db(db):
             return None
         ts = branch.tables.get((db, name))
@@ -606,14 +621,16 @@ class BranchEngine:
                 mode = text(res.rows[0][0]) or ""
                 await c.query("SET SESSION sql_mode = ''")
                 try:
-                    await c.query("BEGIN")
-                    await c.query(
-                        f"INSERT INTO {ov} ({quote_ident(ai_col.name)}) VALUES ({ai - 1})"
-                    )
-                    await c.query(f"DELETE FROM {ov}")
-                    if base.primary_key:
-                        await c.query(f"DELETE FROM {qualified(ts.overlay_db, ts.tomb_table)}")
-                    await c.query("COMMIT")
+                    async with fk_checks_off(c):  # the row has no parent: it never commits
+                        await c.query("BEGIN")
+                        await c.query(
+                            f"INSERT INTO {ov} ({quote_ident(ai_col.name)}) VALUES ({ai - 1})"
+                        )
+                        await c.query(f"DELETE FROM {ov}")
+                        if base.primary_key:
+                            tomb = qualified(ts.overlay_db, ts.tomb_table)
+                            await c.query(f"DELETE FROM {tomb}")
+                        await c.query("COMMIT")
                 finally:
                     await c.query(f"SET SESSION sql_mode = {_q(mode)}")
 

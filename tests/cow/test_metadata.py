@@ -1,0 +1,399 @@
+"""Metadata on a branch (DESIGN §7): SHOW, DESCRIBE and information_schema show the branch.
+
+Each test builds a base schema with data and a "real copy" (a second schema, same DDL and rows),
+runs the same schema changes on a branch (through the real proxy) and directly on the copy, and
+compares what each metadata statement returns, with the copy's schema name mapped to the base's.
+Values that depend on storage (AUTO_INCREMENT, row counts, sizes, times) are left out.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import mysql.connector
+import pymysql
+import pytest
+import sqlalchemy as sa
+
+BASE = (
+    "CREATE TABLE parent (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, KEY ix_name (name))",
+    "CREATE TABLE child (id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT, note TEXT,"
+    " CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id))",
+    "CREATE TABLE gone (id INT PRIMARY KEY, v INT)",
+    "CREATE TABLE keep_me (id INT PRIMARY KEY, v INT)",
+    "CREATE TABLE trimmed (id INT PRIMARY KEY, a INT, b VARCHAR(5))",
+    "INSERT INTO parent VALUES (1, 'p1'), (2, 'p2')",
+    "INSERT INTO child (parent_id, note) VALUES (1, 'a'), (2, 'b')",
+    "INSERT INTO gone VALUES (1, 1)",
+    "INSERT INTO keep_me VALUES (1, 1)",
+    "INSERT INTO trimmed VALUES (1, 2, 'x')",
+)
+#: Schema changes that run on the branch and on the real copy alike.
+CHANGES = (
+    "ALTER TABLE parent ADD COLUMN extra INT NOT NULL DEFAULT 7",
+    "CREATE TABLE fresh (id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT, label VARCHAR(10),"
+    " KEY ix_label (label),"
+    " CONSTRAINT fk_fresh_parent FOREIGN KEY (parent_id) REFERENCES parent (id))",
+    "INSERT INTO fresh (parent_id, label) VALUES (1, 'f')",
+    "INSERT INTO child (parent_id, note) VALUES (1, 'c')",
+    "TRUNCATE TABLE trimmed",
+    "DROP TABLE gone",
+)
+_AUTO_INC = re.compile(r" AUTO_INCREMENT=\d+")
+#: Columns whose values depend on storage and statistics, not on the schema.
+_STORAGE = frozenset(
+    {
+        "Cardinality",
+        "CARDINALITY",
+        "Rows",
+        "TABLE_ROWS",
+        "Auto_increment",
+        "AUTO_INCREMENT",
+        "Avg_row_length",
+        "AVG_ROW_LENGTH",
+        "Data_length",
+        "DATA_LENGTH",
+        "Index_length",
+        "INDEX_LENGTH",
+        "Max_data_length",
+        "MAX_DATA_LENGTH",
+        "Data_free",
+        "DATA_FREE",
+        "Create_time",
+        "CREATE_TIME",
+        "Update_time",
+        "UPDATE_TIME",
+        "Check_time",
+        "CHECK_TIME",
+    }
+)
+
+
+class Pair:
+    """The branch (through the proxy) and the real copy (direct), each a PyMySQL connection."""
+
+    def __init__(self, branch: Any, copy: Any, db: str, copy_db: str) -> None:
+        self.branch = branch
+        self.copy = copy
+        self.db = db
+        self.copy_db = copy_db
+
+    def both(self, sql: str) -> tuple[Any, Any]:
+        """(branch reply, copy reply) of `sql`; `{db}` is each side's database name."""
+        return (
+            _reply(self.branch, sql.replace("{db}", self.db), self.db, self.db),
+            _reply(self.copy, sql.replace("{db}", self.copy_db), self.copy_db, self.db),
+        )
+
+    def same(self, sql: str) -> Any:
+        got, want = self.both(sql)
+        assert got == want, f"{sql}\nbranch: {got}\ncopy:   {want}"
+        return got
+
+
+def _reply(conn: Any, sql: str, db: str, as_db: str) -> Any:
+    """Column names and rows of `sql`, with `db` written as `as_db` and storage values dropped."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            names = tuple(d[0].replace(db, as_db) for d in cur.description or ())
+            rows = [
+                tuple(
+                    None if n in _STORAGE else _norm(v, db, as_db)
+                    for n, v in zip(names, r, strict=True)
+                )
+                for r in cur.fetchall()
+            ]
+    except pymysql.MySQLError as e:
+        return ("err", e.args[0])
+    return names, rows
+
+
+def _norm(v: Any, db: str, as_db: str) -> Any:
+    if isinstance(v, bytes):
+        v = v.decode()
+    if isinstance(v, str):
+        return _AUTO_INC.sub("", v.replace(db, as_db))
+    return v
+
+
+@pytest.fixture
+def pair(upstream: Any, proxy: Any, schema: str) -> Iterator[Pair]:
+    copy_db = f"{schema}_copy"
+    admin = upstream.connect(autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{copy_db}` CHARACTER SET utf8mb4")
+            for db in (schema, copy_db):
+                cur.execute(f"USE `{db}`")
+                for sql in BASE:
+                    cur.execute(sql)
+        branch = proxy.connect(
+            branch=f"meta-{secrets.token_hex(4)}", database=schema, autocommit=True
+        )
+        copy = upstream.connect(autocommit=True, database=copy_db)
+        try:
+            with branch.cursor() as b, copy.cursor() as c:
+                for sql in CHANGES:
+                    b.execute(sql)
+                    c.execute(sql)
+            yield Pair(branch, copy, schema, copy_db)
+        finally:
+            branch.close()
+            copy.close()
+        with admin.cursor() as cur:  # the base is untouched by the branch
+            cur.execute(f"SELECT COUNT(*) FROM `{schema}`.gone")
+            assert cur.fetchone() == (1,)
+            cur.execute(
+                "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s"
+                " AND TABLE_NAME = 'parent'",
+                (schema,),
+            )
+            assert cur.fetchone() == (2,)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{copy_db}`")
+        admin.close()
+
+
+TABLES = ("parent", "child", "fresh", "keep_me", "trimmed")
+
+
+def test_show_tables_forms(pair: Pair) -> None:
+    names, rows = pair.same("SHOW TABLES")
+    assert names == (f"Tables_in_{pair.db}",)
+    assert [r[0] for r in rows] == sorted(TABLES)
+    pair.same("SHOW FULL TABLES")
+    pair.same("SHOW FULL TABLES FROM `{db}`")
+    pair.same("SHOW TABLES LIKE '%e%'")
+    pair.same("SHOW FULL TABLES IN `{db}` WHERE Tables_in_{db} LIKE 'f%' OR Table_type = 'x'")
+    pair.same("SHOW TABLES WHERE `Tables_in_{db}` <> 'parent'")
+
+
+def test_show_table_status(pair: Pair) -> None:
+    names, rows = pair.same("SHOW TABLE STATUS")
+    assert [r[0] for r in rows] == sorted(TABLES)
+    assert {"Name", "Engine", "Collation"} <= set(names)
+    got, want = pair.both("SHOW TABLE STATUS FROM `{db}` LIKE 'p%'")
+    assert [r[0] for r in got[1]] == [r[0] for r in want[1]] == ["parent"]
+    got, want = pair.both("SHOW TABLE STATUS WHERE Name IN ('fresh', 'gone')")
+    assert [r[0] for r in got[1]] == [r[0] for r in want[1]] == ["fresh"]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_per_table_forms(pair: Pair, table: str) -> None:
+    pair.same(f"SHOW COLUMNS FROM {table}")
+    pair.same(f"SHOW FULL COLUMNS FROM `{table}` FROM `{{db}}`")
+    pair.same(f"SHOW FIELDS FROM `{{db}}`.{table} LIKE 'p%'")
+    pair.same(f"SHOW COLUMNS IN {table} WHERE `Key` = 'PRI'")
+    pair.same(f"DESCRIBE {table}")
+    pair.same(f"DESC `{{db}}`.`{table}` id")
+    pair.same(f"EXPLAIN {table}")
+    pair.same(f"SHOW CREATE TABLE {table}")
+    pair.same(f"SHOW CREATE TABLE `{{db}}`.{table}")
+    for form in ("INDEX", "INDEXES", "KEYS"):
+        pair.same(f"SHOW {form} FROM {table}")
+    pair.same(f"SHOW INDEX FROM {table} WHERE Key_name = 'PRIMARY'")
+
+
+def test_dropped_table_is_gone(pair: Pair) -> None:
+    for sql in (
+        "SHOW CREATE TABLE gone",
+        "SHOW COLUMNS FROM gone",
+        "DESCRIBE `{db}`.gone",
+        "SHOW INDEX FROM gone",
+    ):
+        assert pair.both(sql) == (("err", 1146), ("err", 1146)), sql
+
+
+def test_show_databases_hides_internals(pair: Pair) -> None:
+    with pair.branch.cursor() as cur:
+        cur.execute("SHOW DATABASES")
+        names = [r[0] for r in cur.fetchall()]
+        cur.execute("SHOW SCHEMAS LIKE '\\_%'")
+        underscored = [r[0] for r in cur.fetchall()]
+        cur.execute("SHOW DATABASES WHERE `Database` LIKE '\\_bdb\\_%'")
+        bdb = cur.fetchall()
+    assert pair.db in names and pair.copy_db in names
+    assert not [n for n in names if n == "_branchdb" or n.startswith("_bdb_")]
+    assert not [n for n in underscored if n == "_branchdb" or n.startswith("_bdb_")]
+    assert bdb == ()
+    assert names == sorted(names, key=str.encode)
+    with pair.copy.cursor() as cur:  # the server itself has them
+        cur.execute("SHOW DATABASES LIKE '\\_b%'")
+        assert cur.fetchall()
+
+
+INFO_QUERIES = (
+    "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION FROM information_schema.TABLES"
+    " WHERE TABLE_SCHEMA = '{db}' ORDER BY TABLE_NAME",
+    "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_DEFAULT, IS_NULLABLE,"
+    " COLUMN_TYPE, COLUMN_KEY, EXTRA FROM information_schema.COLUMNS"
+    " WHERE TABLE_SCHEMA = '{db}' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+    "SELECT c.COLUMN_NAME FROM INFORMATION_SCHEMA.columns AS c WHERE c.table_schema = '{db}'"
+    " AND c.table_name = 'parent' ORDER BY c.ordinal_position",
+    "SELECT * FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '{db}'"
+    " ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+    "SELECT * FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = '{db}'"
+    " ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
+    "SELECT * FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = '{db}'"
+    " ORDER BY TABLE_NAME, CONSTRAINT_NAME",
+    "SELECT * FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = '{db}'"
+    " ORDER BY TABLE_NAME, CONSTRAINT_NAME",
+    "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA"
+    " WHERE SCHEMA_NAME = '{db}'",
+    "SELECT COUNT(*) FROM information_schema.TABLES t JOIN information_schema.COLUMNS c"
+    " ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME"
+    " WHERE t.TABLE_SCHEMA = '{db}'",
+    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{db}'"
+    " AND TABLE_NAME IN (SELECT TABLE_NAME FROM information_schema.COLUMNS"
+    " WHERE COLUMN_NAME = 'extra') ORDER BY 1",
+)
+
+
+@pytest.mark.parametrize("sql", INFO_QUERIES)
+def test_information_schema(pair: Pair, sql: str) -> None:
+    got = pair.same(sql)
+    assert got[1], "the query returns rows"
+
+
+def test_information_schema_hides_internals(pair: Pair) -> None:
+    with pair.branch.cursor() as cur:
+        for sql in (
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA",
+            "SELECT DISTINCT TABLE_SCHEMA FROM information_schema.TABLES",
+            "SELECT DISTINCT TABLE_SCHEMA FROM information_schema.COLUMNS",
+            "SELECT DISTINCT TRIGGER_SCHEMA FROM information_schema.TRIGGERS",
+            "SELECT DISTINCT INDEX_SCHEMA FROM information_schema.STATISTICS",
+        ):
+            cur.execute(sql)
+            found = {r[0] for r in cur.fetchall()}
+            assert not {s for s in found if s == "_branchdb" or s.startswith("_bdb_")}, sql
+        cur.execute("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+        assert pair.db in {r[0] for r in cur.fetchall()}
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = %s",
+            (pair.db,),
+        )
+        assert cur.fetchone() == (0,)
+        cur.execute("SHOW TRIGGERS")
+        assert cur.fetchall() == ()
+
+
+def test_internal_schemas_refused(pair: Pair, upstream: Any) -> None:
+    with pair.branch.cursor() as cur:
+        cur.execute(
+            "SELECT TABLE_SCHEMA FROM information_schema.TABLES"
+            " WHERE TABLE_SCHEMA LIKE '\\_bdb\\_%' LIMIT 1"
+        )
+        assert cur.fetchall() == ()  # a string naming them is fine: it finds nothing
+    admin = upstream.connect(autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM `_branchdb`.branch_tables")
+            before = cur.fetchone()
+            cur.execute(
+                "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
+                " WHERE SCHEMA_NAME LIKE '\\_bdb\\_%' LIMIT 1"
+            )
+            overlay = cur.fetchone()[0]
+    finally:
+        admin.close()
+    for sql in (
+        "SELECT * FROM _branchdb.branches",
+        "SELECT * FROM `_branchdb`.`branch_tables` WHERE 1",
+        "DELETE FROM _branchdb.branch_tables",
+        f"USE `{overlay}`",
+        f"SHOW TABLES FROM `{overlay}`",
+        f"CREATE TABLE `{overlay}`.x (a INT)",
+        f"SELECT 1 FROM parent JOIN `{overlay}`.parent p USING (id)",
+        "SHOW CREATE DATABASE _branchdb",
+    ):
+        with pair.branch.cursor() as cur, pytest.raises(pymysql.MySQLError) as info:
+            cur.execute(sql)
+        assert info.value.args[0] == 1044, sql
+        assert "internal schema" in info.value.args[1]
+    with pair.branch.cursor() as cur:  # the connection stays usable, in its database
+        cur.execute("SELECT DATABASE(), COUNT(*) FROM parent")
+        assert cur.fetchone() == (pair.db, 2)
+    admin = upstream.connect(autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM `_branchdb`.branch_tables")
+            assert cur.fetchone() == before
+    finally:
+        admin.close()
+
+
+def test_sqlalchemy_inspect(pair: Pair, proxy: Any, upstream: Any) -> None:
+    user = f"{upstream.user}~{_branch_of(pair)}"
+    on_branch = sa.create_engine(
+        f"mysql+pymysql://{user}:{upstream.password}@{proxy.host}:{proxy.port}/{pair.db}"
+    )
+    on_copy = sa.create_engine(
+        f"mysql+pymysql://{upstream.user}:{upstream.password}@{upstream.host}:{upstream.port}"
+        f"/{pair.copy_db}"
+    )
+    try:
+        got, want = _inspect(on_branch, pair.db), _inspect(on_copy, pair.copy_db)
+    finally:
+        on_branch.dispose()
+        on_copy.dispose()
+    text_got = repr(got)
+    text_want = repr(want).replace(pair.copy_db, pair.db)
+    assert text_got == text_want
+    assert "extra" in text_got and "fk_fresh_parent" in text_got and "gone" not in text_got
+
+
+def _branch_of(pair: Pair) -> str:
+    return str(pair.branch._connect_attrs["branch"])
+
+
+def _inspect(engine: sa.Engine, db: str) -> dict[str, Any]:
+    insp = sa.inspect(engine)
+    out: dict[str, Any] = {"tables": insp.get_table_names()}
+    for t in out["tables"]:
+        out[t] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                for c in insp.get_columns(t)
+            ],
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), i["unique"]) for i in insp.get_indexes(t)
+            ),
+            "fks": sorted(
+                (f["name"], tuple(f["constrained_columns"]), f["referred_table"])
+                for f in insp.get_foreign_keys(t)
+            ),
+            "pk": insp.get_pk_constraint(t)["constrained_columns"],
+        }
+    return out
+
+
+def test_prepared_information_schema(pair: Pair, proxy: Any, upstream: Any) -> None:
+    sql = (
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS"
+        " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION"
+    )
+    conn = mysql.connector.connect(
+        host=proxy.host,
+        port=proxy.port,
+        user=f"{upstream.user}~{_branch_of(pair)}",
+        password=upstream.password,
+        database=pair.db,
+        autocommit=True,
+    )
+    try:
+        cur = conn.cursor(prepared=True)
+        cur.execute(sql, (pair.db, "parent"))
+        assert [r[0] for r in cur.fetchall()] == ["id", "name", "extra"]
+        cur.execute(sql, (pair.db, "fresh"))
+        assert [r[0] for r in cur.fetchall()] == ["id", "parent_id", "label"]
+        cur.execute(sql, (pair.db, "gone"))
+        assert cur.fetchall() == []
+        cur.close()
+    finally:
+        conn.close()
