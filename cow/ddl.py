@@ -1,171 +1,120 @@
-"""DDL on a branch: the dispatcher, and CREATE TABLE, TRUNCATE and DROP TABLE (ALTER TABLE lives
-in `ddl_alter`). The user's DDL runs on the client's own connection against the overlay, so its
-implicit commit happens exactly where it would on a real copy; the catalog follows on the
-control connection. Everything else is refused with 1235 and changes nothing.
+"""DDL on a branch: the dispatcher. Each kind of object has its module: tables (`ddl_tables`),
+RENAME TABLE (`ddl_rename`), indexes (`ddl_index`), databases (`ddl_schema`), views
+(`ddl_view`); ALTER TABLE lives in `ddl_alter`. User DDL runs against the overlay (on the client's
+connection where the server's own errors and implicit commit matter, on the control connection
+where the client may lack the privilege), the catalog follows on the control connection.
+Anything else is refused with 1235 and changes nothing: never run on the base.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.tokenizer_core import TokenType
 
-from branchdb.sqlrewrite.dml import foreign_key_spans
-from branchdb.sqlrewrite.refs import Unparseable, all_table_refs, parse, splice, tokenize
+from branchdb.sqlrewrite.refs import Unparseable, parse, tokenize
 
-from .catalog import TableState
-from .ddl_alter import db_of, run_alter
-from .engine import BranchEngine, Edit
-from .executor import Executor, quote_ident
-from .grants import current_grantee, mirror_grants
-from .naming import overlay_db, tomb_table
-from .outcome import EngineError, OkReply, Outcome, StatementContext, no_such_table
+from .ddl_alter import run_alter
+from .ddl_index import run_index
+from .ddl_rename import rename_branch_table, run_rename
+from .ddl_schema import create_database, drop_database, physical_db, use_outcome
+from .ddl_tables import create_table, drop_tables, truncate
+from .ddl_view import create_view, drop_views
+from .engine import BranchEngine
+from .executor import Executor
+from .outcome import Outcome, Passthrough, StatementContext, no_such_table
 from .outcome import not_supported as _ns
-from .tablemeta import qualified
+
+_OBJECTS = frozenset(
+    {
+        "TABLE",
+        "INDEX",
+        "DATABASE",
+        "SCHEMA",
+        "VIEW",
+        "TRIGGER",
+        "PROCEDURE",
+        "FUNCTION",
+        "EVENT",
+        "SEQUENCE",
+        "USER",
+        "ROLE",
+        "SERVER",
+        "TABLESPACE",
+        "PACKAGE",
+        "SYNONYM",
+    }
+)
+#: Objects that would run code or live outside a table: a branch cannot scope them.
+_ROUTINES = {
+    "TRIGGER": "triggers would have to live on base tables or on overlays that hold only changed"
+    " rows",
+    "PROCEDURE": "stored routines run with the base schema's names, outside the branch",
+    "FUNCTION": "stored routines run with the base schema's names, outside the branch",
+    "EVENT": "events run on the server's scheduler, outside any branch session",
+}
+
+
+def _object_word(tokens: list) -> tuple[str, bool]:  # type: ignore[type-arg]
+    """The kind of object a CREATE/DROP/ALTER names, and whether TEMPORARY was said."""
+    temporary = False
+    for t in tokens[1:8]:
+        if t.token_type == TokenType.IDENTIFIER:
+            continue
+        word = t.text.upper()
+        if word == "TEMPORARY":
+            temporary = True
+        if word in _OBJECTS:
+            return word, temporary
+    return "", temporary
 
 
 async def run_ddl(
     engine: BranchEngine, ctx: StatementContext, client: Executor, keyword: str
 ) -> Outcome:
+    if keyword == "RENAME":
+        return await run_rename(engine, ctx, client, ctx.sql)
     if keyword not in ("CREATE", "ALTER", "TRUNCATE", "DROP"):
         raise _ns(keyword)
     try:
         tokens = tokenize(ctx.sql)
-        tree = parse(ctx.sql)
     except Unparseable:
         raise _ns(f"this form of {keyword}") from None
+    obj, temporary = _object_word(tokens)
+    if obj in _ROUTINES and keyword in ("CREATE", "ALTER"):
+        raise _ns(f"{keyword} {obj} ({_ROUTINES[obj]})")
+    if obj == "INDEX" and keyword in ("CREATE", "DROP"):
+        return await run_index(engine, ctx, client, ctx.sql)
+    if keyword == "DROP" and obj == "TABLE" and temporary:
+        return Passthrough()  # drops only this connection's temporary tables, never base ones
+    if keyword == "DROP" and obj in _ROUTINES:
+        raise _ns(f"DROP {obj} ({obj.lower()}s are not created on a branch)")
+    try:
+        tree = parse(ctx.sql)
+    except Unparseable:
+        raise _ns(f"this form of {keyword} {obj}".rstrip()) from None
     if isinstance(tree, exp.Create):
-        return await _create(engine, ctx, client, tree, tokens)
+        kind = str(tree.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            return await create_table(engine, ctx, client, tree, tokens)
+        if kind in ("DATABASE", "SCHEMA"):
+            return await create_database(engine, ctx, client, tree, tokens)
+        if kind == "VIEW":
+            return await create_view(engine, ctx, client, tree, tokens)
+        raise _ns(f"CREATE {kind or obj or '…'}")
     if isinstance(tree, exp.TruncateTable):
-        return await _truncate(engine, ctx, client, tree)
+        return await truncate(engine, ctx, client, tree)
     if isinstance(tree, exp.Alter):
         return await run_alter(engine, ctx, client, tree)
     if isinstance(tree, exp.Drop):
-        return await _drop(engine, ctx, client, tree)
+        kind = str(tree.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            return await drop_tables(engine, ctx, client, tree)
+        if kind in ("DATABASE", "SCHEMA"):
+            return await drop_database(engine, ctx, client, tree)
+        if kind == "VIEW":
+            return await drop_views(engine, ctx, client, tree)
+        raise _ns(f"DROP {kind or obj or '…'}")
     raise _ns(f"this form of {keyword}")
 
 
-async def _exists_on_branch(
-    engine: BranchEngine, ctx: StatementContext, db: str, name: str
-) -> bool:
-    ts = ctx.branch.tables.get((db, name))
-    if ts is not None:
-        return ts.state != "dropped"
-    if engine.base_filter(ctx.branch, db, name) == "HIDDEN":
-        return False
-    return await engine.meta(db, name) is not None
-
-
-async def _create(
-    engine: BranchEngine,
-    ctx: StatementContext,
-    client: Executor,
-    tree: exp.Create,
-    tokens: list,  # type: ignore[type-arg]
-) -> Outcome:
-    kind = str(tree.args.get("kind") or "").upper()
-    props = tree.args.get("properties")
-    temporary = props is not None and any(
-        isinstance(p, exp.TemporaryProperty) for p in props.expressions
-    )
-    if kind != "TABLE":
-        raise _ns(f"CREATE {kind or '…'}")
-    if temporary:
-        raise _ns("CREATE TEMPORARY TABLE")
-    if isinstance(tree.expression, (exp.Select, exp.Union)):
-        raise _ns("CREATE TABLE … SELECT")
-    schema = tree.this
-    node = schema.this if isinstance(schema, exp.Schema) else schema
-    if not isinstance(node, exp.Table):
-        raise _ns("this form of CREATE TABLE")
-    db, name = db_of(ctx, node), node.name
-    if await _exists_on_branch(engine, ctx, db, name):
-        if tree.args.get("exists"):
-            await client.query("DO 0")  # a statement boundary, as the server's own note
-            return OkReply(0, 0, 1, "")
-        raise EngineError(1050, "42S01", f"Table '{name}' already exists")
-    ovdb = overlay_db(ctx.branch.id, db)
-    await engine.control.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ovdb)}")
-    refs = all_table_refs(tree, tokens)
-    edits: list[Edit] = []
-    for ref in refs:
-        rdb = ref.db or ctx.current_db
-        if ref.node is node:
-            edits.append((ref.start, ref.end, qualified(ovdb, name)))
-        elif rdb is not None:
-            ts = ctx.branch.tables.get((rdb, ref.name))
-            if ts is not None and ts.state != "dropped":  # CREATE … LIKE a branch table
-                edits.append((ref.start, ref.end, qualified(ts.overlay_db, ts.overlay_table)))
-            elif ref.db is None:
-                edits.append((ref.start, ref.end, qualified(rdb, ref.name)))
-    old = ctx.branch.tables.get((db, name))
-    if old is not None:  # a dropped base table: remove its leftovers first
-        await _drop_overlay(engine, old)
-    # No foreign keys on the branch: they would point at base tables (locking base rows, and
-    # rejecting parents that exist only on the branch). Inline REFERENCES are ignored anyway.
-    fk = foreign_key_spans(ctx.sql, tokens)
-    edits = [e for e in edits if not any(a <= e[0] < b for a, b in fk)]
-    edits.extend((a, b, "") for a, b in fk)
-    # CREATE TABLE commits implicitly, as on a real copy; the control account creates the
-    # table (the client may lack CREATE on the overlay schema) and then grants the client.
-    await client.query("COMMIT")
-    await engine.control.query(splice(ctx.sql, edits))
-    await mirror_grants(engine.control, ctx.branch.id, db, await current_grantee(client))
-    await engine.grant_new(ctx.branch, db)
-    ts = TableState(db, name, "created", ovdb, name, tomb_table(name))
-    await engine.save_table(ctx.branch, ts, (db, name))
-    engine.forget_meta(ovdb, name)
-    return OkReply()
-
-
-async def _truncate(
-    engine: BranchEngine, ctx: StatementContext, client: Executor, tree: exp.TruncateTable
-) -> Outcome:
-    for node in tree.expressions:
-        db, name = db_of(ctx, node), node.name
-        ts = await engine.ensure_dirty(ctx.branch, db, name)
-        await client.query(f"TRUNCATE TABLE {qualified(ts.overlay_db, ts.overlay_table)}")
-        if ts.state == "cow":
-            await engine.control.query(f"DELETE FROM {qualified(ts.overlay_db, ts.tomb_table)}")
-            ts.state = "materialized"  # no base rows visible any more
-            await engine.save_table(ctx.branch, ts, (db, name))
-    return OkReply()
-
-
-async def _drop(
-    engine: BranchEngine, ctx: StatementContext, client: Executor, tree: exp.Drop
-) -> Outcome:
-    if str(tree.args.get("kind") or "").upper() != "TABLE" or tree.args.get("temporary"):
-        raise _ns("this form of DROP")
-    nodes = tree.args.get("tables") or ([tree.this] if tree.this is not None else [])
-    missing = []
-    for node in nodes:
-        db, name = db_of(ctx, node), node.name
-        if not await _exists_on_branch(engine, ctx, db, name):
-            missing.append(f"{db}.{name}")
-    if missing and not tree.args.get("exists"):
-        raise EngineError(1051, "42S02", f"Unknown table '{','.join(missing)}'")
-    await client.query("COMMIT")  # DROP TABLE commits implicitly, as on a real copy
-    for node in nodes:
-        db, name = db_of(ctx, node), node.name
-        if f"{db}.{name}" in missing:
-            continue
-        ts = ctx.branch.tables.get((db, name))
-        if ts is not None:
-            await _drop_overlay(engine, ts)
-        if ts is not None and ts.state == "created":
-            await engine.save_table(ctx.branch, None, (db, name))
-        else:
-            dropped = TableState(db, name, "dropped", overlay_db(ctx.branch.id, db), name, "")
-            await engine.save_table(ctx.branch, dropped, (db, name))
-    return OkReply(0, 0, len(missing), "")
-
-
-async def _drop_overlay(engine: BranchEngine, ts: TableState) -> None:
-    await engine.control.query(f"DROP TABLE IF EXISTS {qualified(ts.overlay_db, ts.overlay_table)}")
-    if ts.tomb_table:
-        await engine.control.query(
-            f"DROP TABLE IF EXISTS {qualified(ts.overlay_db, ts.tomb_table)}"
-        )
-    engine.forget_meta(ts.overlay_db, ts.overlay_table)
-
-
-__all__ = ["no_such_table", "run_ddl"]
+__all__ = ["no_such_table", "physical_db", "rename_branch_table", "run_ddl", "use_outcome"]

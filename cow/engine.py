@@ -247,6 +247,8 @@ class BranchEngine:
         await self.prepare(ctx.branch, ctx.current_db)  # a set lookup after the first time
         await self._grant(ctx, client)
         if kind == Kind.SESSION:
+            if kw == "USE" and ctx.branch.databases:
+                return ddl.use_outcome(ctx)  # databases created or dropped on the branch
             return Passthrough()
         if kind in (Kind.READ, Kind.LOCKING_READ):
             if kw in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
@@ -619,14 +621,16 @@ class BranchEngine:
                 mode = text(res.rows[0][0]) or ""
                 await c.query("SET SESSION sql_mode = ''")
                 try:
-                    await c.query("BEGIN")
-                    await c.query(
-                        f"INSERT INTO {ov} ({quote_ident(ai_col.name)}) VALUES ({ai - 1})"
-                    )
-                    await c.query(f"DELETE FROM {ov}")
-                    if base.primary_key:
-                        await c.query(f"DELETE FROM {qualified(ts.overlay_db, ts.tomb_table)}")
-                    await c.query("COMMIT")
+                    async with fk_checks_off(c):  # the row has no parent: it never commits
+                        await c.query("BEGIN")
+                        await c.query(
+                            f"INSERT INTO {ov} ({quote_ident(ai_col.name)}) VALUES ({ai - 1})"
+                        )
+                        await c.query(f"DELETE FROM {ov}")
+                        if base.primary_key:
+                            tomb = qualified(ts.overlay_db, ts.tomb_table)
+                            await c.query(f"DELETE FROM {tomb}")
+                        await c.query("COMMIT")
                 finally:
                     await c.query(f"SET SESSION sql_mode = {_q(mode)}")
 

@@ -116,6 +116,9 @@ def test_ddl_subset(schema: str, upstream: Any) -> None:
         ]
         assert rows(await s.run("SELECT COUNT(*) FROM items")) == [("10",)]
 
+        # child references items: TRUNCATE refuses as on a real copy (1701) until it is gone
+        assert await s.run("TRUNCATE TABLE items") == ("err", 1701)
+        assert (await s.run("DROP TABLE child"))[0] == "ok"
         assert (await s.run("TRUNCATE TABLE items"))[0] == "ok"
         assert rows(await s.run("SELECT COUNT(*) FROM items")) == [("0",)]
         assert (await s.run("INSERT INTO items (code) VALUES ('again')"))[:3] == ("ok", 1, 1)
@@ -128,8 +131,7 @@ def test_ddl_subset(schema: str, upstream: Any) -> None:
         assert await s.run("SELECT * FROM fresh") == ("err", 1146)
 
         for sql in (
-            "CREATE INDEX i ON items (qty)",
-            "RENAME TABLE items TO x",
+            "CREATE TRIGGER tr BEFORE INSERT ON items FOR EACH ROW SET NEW.qty = 1",
             "LOAD DATA INFILE 'x' INTO TABLE items",
         ):
             assert await s.run(sql) == ("err", 1235), sql

@@ -1,0 +1,192 @@
+"""CREATE TABLE (plain, LIKE, … SELECT), DROP TABLE and TRUNCATE on a branch.
+
+New tables live in the branch's overlay schema as `created` tables. The control account creates
+them (the client may lack CREATE on the overlay schema) after the client's transaction is
+committed, as the implicit commit of DDL does on a real copy; the client is then granted.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from branchdb.sqlrewrite.dml import foreign_key_spans
+from branchdb.sqlrewrite.refs import all_table_refs, splice
+
+from .catalog import TableState
+from .ddl_alter import db_of
+from .ddl_common import (
+    base_has_table,
+    clear_slot,
+    db_exists_on_branch,
+    drop_overlay,
+    exists_on_branch,
+    table_exists_error,
+    unknown_table,
+)
+from .engine import BranchEngine, Edit
+from .executor import Executor, QueryResult, quote_ident, text
+from .fkchecks import fk_checks_off
+from .grants import current_grantee, mirror_grants
+from .naming import overlay_db, tomb_table
+from .outcome import EngineError, OkReply, Outcome, StatementContext
+from .outcome import not_supported as _ns
+from .tablemeta import qualified
+
+
+def unknown_db(db: str) -> EngineError:
+    return EngineError(1049, "42000", f"Unknown database '{db}'")
+
+
+async def client_fk_checks(client: Executor) -> bool:
+    res = await client.query("SELECT @@SESSION.foreign_key_checks")
+    return (text(res.rows[0][0]) or "1") != "0"
+
+
+async def create_table(
+    engine: BranchEngine,
+    ctx: StatementContext,
+    client: Executor,
+    tree: exp.Create,
+    tokens: list,  # type: ignore[type-arg]
+) -> Outcome:
+    props = tree.args.get("properties")
+    if props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions):
+        # A temporary table would shadow base and branch tables on this connection only, and
+        # the engine does not track per-connection tables: its writes would go to the overlay.
+        raise _ns("CREATE TEMPORARY TABLE (session tables are not tracked by branchdb)")
+    schema = tree.this
+    node = schema.this if isinstance(schema, exp.Schema) else schema
+    if not isinstance(node, exp.Table):
+        raise _ns("this form of CREATE TABLE")
+    db, name = db_of(ctx, node), node.name
+    if not await db_exists_on_branch(engine, ctx, db):
+        raise unknown_db(db)
+    if await exists_on_branch(engine, ctx, db, name):
+        if tree.args.get("exists"):
+            await client.query("DO 0")  # a statement boundary, as the server's own note
+            return OkReply(0, 0, 1, "")
+        raise table_exists_error(name)
+    ovdb = overlay_db(ctx.branch.id, db)
+    await engine.control.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ovdb)}")
+    refs = all_table_refs(tree, tokens)
+    fk = foreign_key_spans(ctx.sql, tokens)
+    select = tree.expression if isinstance(tree.expression, (exp.Select, exp.Union)) else None
+    skip = frozenset(
+        r.start for r in refs if r.node is node or any(a <= r.start < b for a, b in fk)
+    )
+    edits: list[Edit] = []
+    if select is not None:
+        edits.extend(await engine.read_edits(ctx, refs, tree, skip=skip))
+    replaced = {e[0] for e in edits}
+    for ref in refs:
+        rdb = ref.db or ctx.current_db
+        if ref.node is node:
+            edits.append((ref.start, ref.end, qualified(ovdb, name)))
+        elif any(a <= ref.start < b for a, b in fk):
+            if ref.db is not None:  # unqualified ones resolve to sibling overlays already
+                await engine.prepare(ctx.branch, ref.db)
+                edits.append(
+                    (ref.start, ref.end, qualified(overlay_db(ctx.branch.id, ref.db), ref.name))
+                )
+        elif ref.start in replaced or rdb is None:
+            continue
+        else:
+            ts = ctx.branch.tables.get((rdb, ref.name))
+            if ts is not None and ts.state != "dropped":  # LIKE / SELECT FROM a branch table
+                edits.append((ref.start, ref.end, qualified(ts.overlay_db, ts.overlay_table)))
+            elif select is None and not await exists_on_branch(engine, ctx, rdb, ref.name):
+                raise unknown_table(rdb, ref.name)  # LIKE a table the branch does not have
+            else:
+                edits.append((ref.start, ref.end, qualified(rdb, ref.name)))
+    await clear_slot(engine, ovdb, name)  # a dropped table's leftovers, a pre-created overlay
+    # CREATE TABLE commits implicitly, as on a real copy.
+    checks = await client_fk_checks(client)
+    await client.query("COMMIT")
+    sql = splice(ctx.sql, edits)
+    reply: QueryResult
+    if select is None:
+        if checks:
+            reply = await engine.control.query(sql)
+        else:
+            async with fk_checks_off(engine.control):
+                reply = await engine.control.query(sql)
+    else:
+        reply = await _create_select(engine, sql)
+    await mirror_grants(engine.control, ctx.branch.id, db, await current_grantee(client))
+    await engine.grant_new(ctx.branch, db)
+    ts = TableState(db, name, "created", ovdb, name, tomb_table(name))
+    await engine.save_table(ctx.branch, ts, (db, name))
+    engine.forget_meta(ovdb, name)
+    return OkReply(reply.affected_rows, 0, reply.warnings, reply.info)
+
+
+async def _create_select(engine: BranchEngine, sql: str) -> QueryResult:
+    """CREATE TABLE … SELECT on the control connection under READ COMMITTED: InnoDB then reads
+    the base with consistent reads (REPEATABLE READ would take shared locks on base rows)."""
+    c = engine.control
+    var = (
+        "@@SESSION.tx_isolation"
+        if engine.flavor == "mariadb"
+        else "@@SESSION.transaction_isolation"
+    )
+    res = await c.query(f"SELECT {var}")
+    old = (text(res.rows[0][0]) or "REPEATABLE-READ").replace("-", " ")
+    await c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+    try:
+        async with fk_checks_off(c):
+            return await c.query(sql)
+    finally:
+        await c.query(f"SET SESSION TRANSACTION ISOLATION LEVEL {old}")
+
+
+async def truncate(
+    engine: BranchEngine, ctx: StatementContext, client: Executor, tree: exp.TruncateTable
+) -> Outcome:
+    for node in tree.expressions:
+        db, name = db_of(ctx, node), node.name
+        ts = await engine.ensure_dirty(ctx.branch, db, name)
+        await client.query(f"TRUNCATE TABLE {qualified(ts.overlay_db, ts.overlay_table)}")
+        if ts.state == "cow":
+            await engine.control.query(f"DELETE FROM {qualified(ts.overlay_db, ts.tomb_table)}")
+            ts.state = "materialized"  # no base rows visible any more
+            await engine.save_table(ctx.branch, ts, (db, name))
+    return OkReply()
+
+
+async def drop_tables(
+    engine: BranchEngine, ctx: StatementContext, client: Executor, tree: exp.Drop
+) -> Outcome:
+    nodes = tree.args.get("tables") or ([tree.this] if tree.this is not None else [])
+    names: list[tuple[str, str]] = []
+    missing: list[tuple[str, str]] = []
+    for node in nodes:
+        key = (db_of(ctx, node), node.name)
+        if key in names or key in missing:
+            continue  # MySQL reports a repeated name as "Not unique table": let it be
+        (names if await exists_on_branch(engine, ctx, *key) else missing).append(key)
+    if missing and not tree.args.get("exists") and engine.flavor == "mysql":
+        raise _unknown(missing)  # MySQL 8's DROP is atomic: nothing is dropped
+    await client.query("COMMIT")  # DROP TABLE commits implicitly, as on a real copy
+    for db, name in names:
+        await drop_one(engine, ctx, db, name)
+    if missing and not tree.args.get("exists"):
+        raise _unknown(missing)  # MariaDB drops the others, then reports the missing ones
+    return OkReply(0, 0, len(missing), "")
+
+
+def _unknown(missing: list[tuple[str, str]]) -> EngineError:
+    return EngineError(1051, "42S02", f"Unknown table '{','.join(f'{d}.{n}' for d, n in missing)}'")
+
+
+async def drop_one(engine: BranchEngine, ctx: StatementContext, db: str, name: str) -> None:
+    """Remove `db.name` from the branch: a created table is forgotten, a base one hidden."""
+    ts = ctx.branch.tables.get((db, name))
+    if ts is not None:
+        await drop_overlay(engine, ts)
+    else:
+        await clear_slot(engine, overlay_db(ctx.branch.id, db), name)
+    if await base_has_table(engine, db, name) or db in ctx.branch.databases:
+        dropped = TableState(db, name, "dropped", overlay_db(ctx.branch.id, db), name, "")
+        await engine.save_table(ctx.branch, dropped, (db, name))
+    elif ts is not None:
+        await engine.save_table(ctx.branch, None, (db, name))
