@@ -45,7 +45,7 @@ class Twin:
 
     async def rows(self, sql: str) -> None:
         """A read: equal rows on both sides (and it must succeed)."""
-        got, want = await self.both(sql)
+        got, _ = await self.both(sql)
         assert got[0] == "rows", got
 
     async def same_definition(self, table: str) -> None:
