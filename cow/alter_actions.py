@@ -103,9 +103,19 @@ def split_actions(sql: str, tokens: list[Token], after: int) -> list[Action]:
     return [_classify(seg) for seg in segments if seg]
 
 
-def _classify(seg: list[Token]) -> Action:
-    words = [_word(t) for t in seg] + [None, None, None, None]
-    span = (seg[0].start, seg[-1].end + 1)
+def _classify(tokens: list[Token]) -> Action:
+    span = (tokens[0].start, tokens[-1].end + 1)
+    # The tokenizer reads some keyword pairs as one token ("FOREIGN KEY", "PRIMARY KEY"): one
+    # entry per word, so positions count words.
+    seg: list[Token] = []
+    words: list[str | None] = []
+    for t in tokens:
+        w = _word(t)
+        parts = w.split() if w else [None]
+        for part in parts:
+            seg.append(t)
+            words.append(part)
+    words += [None, None, None, None]
     w0, w1 = words[0], words[1]
 
     def act(kind: str, **kw: object) -> Action:

@@ -138,7 +138,7 @@ async def _plan_cow(
     if not trial:
         return AlterPlan()  # foreign keys only: no column changes
     after = await _scratch_result(
-        engine, client, ts, rest if len(trial) == len(actions) else _rebuild("", 0, trial)
+        engine, client, ts, rest if len(trial) == len(actions) else _rebuild(ctx.sql, 0, trial)
     )
     defaults = {
         c.name.lower(): _constant_default(engine, c)

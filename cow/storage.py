@@ -106,19 +106,36 @@ def copy_columns(ts: TableState, base: TableMeta, overlay: TableMeta) -> list[st
     ]
 
 
-def copy_select_list(ts: TableState, base: TableMeta, overlay: TableMeta, alias: str) -> str:
+def copy_select_list(
+    ts: TableState, base: TableMeta, overlay: TableMeta, alias: str, *, mapped: bool = False
+) -> str:
     """What a copy-up SELECT reads from a base row under `alias`, one value per `copy_columns`
-    entry, through the column mapping (a renamed column's values go up under its new name)."""
+    entry, through the column mapping (a renamed column's values go up under its new name).
+    `mapped`: `alias` stands for `mapped_base` (the branch's columns already), not the base."""
     out = []
     for name in copy_columns(ts, base, overlay):
         src = source_column(ts, base, name)
-        if src is not None:
+        col = overlay.column(name)
+        assert col is not None
+        if mapped:
+            out.append(copy_expr(col, alias))
+        elif src is not None:
             out.append(copy_expr(src, alias))
         else:
-            col = overlay.column(name)
-            assert col is not None
             out.append(_copy_value(ts.column_map[name], col))
     return ", ".join(out)
+
+
+def mapped_base(ts: TableState, base: TableMeta, overlay: TableMeta) -> str | None:
+    """A derived table of the base rows under the branch's column names (through `base_expr`),
+    to stand for the base table where a statement's own conditions name branch columns. None
+    when the branch reads the base table as it is (same name, no column mapping)."""
+    if not ts.column_map and (base.db, base.table) == (ts.base_db, ts.table):
+        return None
+    cols = ", ".join(
+        f"{base_expr(ts, base, c.name, '_bdb_m')} AS {quote_ident(c.name)}" for c in overlay.columns
+    )
+    return f"(SELECT {cols} FROM {qualified(base.db, base.table)} AS `_bdb_m`)"
 
 
 def _copy_value(sql: str, col: ColumnMeta) -> str:
@@ -133,16 +150,6 @@ def _copy_value(sql: str, col: ColumnMeta) -> str:
     return sql
 
 
-def copy_metas(ts: TableState, base: TableMeta, overlay: TableMeta) -> list[ColumnMeta]:
-    """How each value read by `copy_select_list` is written back (`literal_from_copy`)."""
-    out = []
-    for name in copy_columns(ts, base, overlay):
-        col = source_column(ts, base, name) or overlay.column(name)
-        assert col is not None
-        out.append(col)
-    return out
-
-
 async def insert_copied(
     executor: Executor,
     ts: TableState,
@@ -154,7 +161,7 @@ async def insert_copied(
     if not rows:
         return
     cols = copy_columns(ts, base, overlay)
-    metas = copy_metas(ts, base, overlay)
+    metas = [m for m in (overlay.column(c) for c in cols) if m is not None]
     target = qualified(ts.overlay_db, ts.overlay_table)
     names = ", ".join(quote_ident(c) for c in cols)
     for i in range(0, len(rows), _BATCH):

@@ -48,6 +48,7 @@ from .storage import (
     filter_match,
     insert_copied,
     insert_literal_rows,
+    mapped_base,
     tomb_match,
 )
 from .tablemeta import TableMeta, qualified
@@ -231,6 +232,10 @@ async def _update_delete(
         others = [r for r in refs if r.start != t.ref.start]
         cu_edits = await engine.read_edits(ctx, others, tree)
         vis = t.ref.visible_name
+        source = mapped_base(t.ts, t.base, t.overlay)  # the branch's columns over base rows
+        if source is not None:
+            alias = "" if t.ref.alias else f" AS {quote_ident(vis)}"
+            cu_edits.append((t.ref.start, t.ref.end, source + alias))
         cond = (
             tomb_match(t.ts, t.base, vis, same_stmt_hides=True)
             + " AND "
@@ -239,7 +244,8 @@ async def _update_delete(
         where = f"({_range(sql, cu_edits, layout.where)}) AND {cond}" if layout.where else cond
         rest = "" if multi else _range(sql, cu_edits, layout.rest)
         t.copy_sql = (
-            f"SELECT {'DISTINCT ' if multi else ''}{copy_select_list(t.ts, t.base, t.overlay, vis)}"
+            f"SELECT {'DISTINCT ' if multi else ''}"
+            f"{copy_select_list(t.ts, t.base, t.overlay, vis, mapped=source is not None)}"
             f" FROM {_range(sql, cu_edits, layout.refs)} WHERE {where} {rest}"
         )
         if is_update:
