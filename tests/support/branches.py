@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import tempfile
+from pathlib import Path
 
 from branchdb.cow import catalog
 from branchdb.cow.catalog import CatalogError
@@ -47,3 +50,45 @@ async def _delete_created_since(upstream: Upstream, since: str) -> int:
 
 def delete_branches_created_since(upstream: Upstream, since: str) -> int:
     return asyncio.run(_delete_created_since(upstream, since))
+
+
+class SessionRegistry:
+    """Test sessions that may run side by side on one server (developers, parallel helpers).
+
+    Each session deletes the branches it created, but "created since I started" also matches
+    the branches of a session still running beside it, whose tests would then meet error 1146
+    mid-run. So a session that ends while another is alive only records its start time; the
+    last one to end deletes for all of them.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.dir = directory or Path(tempfile.gettempdir()) / "branchdb-test-sessions"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.mine = self.dir / f"{os.getpid()}.running"
+
+    def started(self, since: str) -> None:
+        self.mine.write_text(since)
+
+    def finished(self) -> str | None:
+        """The earliest start time to clean up from, or None while other sessions still run."""
+        done = self.dir / f"{os.getpid()}.done"
+        self.mine.rename(done)
+        for running in self.dir.glob("*.running"):
+            if _alive(int(running.stem)):
+                return None
+            running.rename(running.with_suffix(".done"))  # a session that died without cleanup
+        records = list(self.dir.glob("*.done"))
+        since = min(r.read_text() for r in records)
+        for r in records:
+            r.unlink(missing_ok=True)
+        return since
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

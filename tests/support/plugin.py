@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .branches import catalog_now, delete_branches_created_since
+from .branches import SessionRegistry, catalog_now, delete_branches_created_since
 from .docker import ENV_REQUIRE_MYSQL8, docker_engine_problem, mysql8_container
 from .proxyproc import ProxyError, ProxyProcess
 from .upstream import Upstream, UpstreamUnavailable, acquire_upstream
@@ -47,10 +47,14 @@ def upstream(pytestconfig: pytest.Config) -> Iterator[Upstream]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _branches_cleanup(upstream: Upstream) -> Iterator[None]:
-    """Branches (and their overlay schemas) created by this session are deleted at its end."""
-    started = catalog_now(upstream)
+    """Branches (and their overlay schemas) created by this session are deleted at its end
+    (by the last of several sessions running side by side: see SessionRegistry)."""
+    registry = SessionRegistry()
+    registry.started(catalog_now(upstream))
     yield
-    delete_branches_created_since(upstream, started)
+    since = registry.finished()
+    if since is not None:
+        delete_branches_created_since(upstream, since)
 
 
 @pytest.fixture
