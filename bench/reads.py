@@ -18,11 +18,10 @@ import argparse
 import os
 import platform
 import shlex
-import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -30,73 +29,19 @@ import pymysql
 
 from branchdb.bench import readchanges, readcode, readdata, readmeasure, readreport
 from branchdb.bench.proxyproc import running_proxy
+from branchdb.bench.readbranches import BenchBranches
 from branchdb.bench.readchanges import Focus
 from branchdb.bench.readdata import Scale
 from branchdb.bench.readqueries import Query, queries
 from branchdb.bench.target import Target, default_upstream_url
 
 SCHEMA = "bdb_bench_reads"
+#: Times a level is measured again when someone else deletes a benchmark branch meanwhile.
+ATTEMPTS = 3
 
 
 def _log(msg: str) -> None:
     print(f"[bench reads {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def _branch_cli(cmd: list[str], upstream: Target, *args: str) -> None:
-    done = subprocess.run(
-        [*cmd, "branch", *args, "--upstream", upstream.url],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"bench reads: branch {shlex.join(args)} failed:\n{done.stderr}")
-
-
-def _still_there(cmd: list[str], upstream: Target, names: Sequence[str]) -> None:
-    """Fail clearly when someone else deleted a branch mid-run (its reads would all fail)."""
-    for name in names:
-        try:
-            _branch_cli(cmd, upstream, "show", name)
-        except SystemExit as exc:
-            raise SystemExit(
-                f"bench reads: branch {name} was deleted by someone else during the run"
-                " (e.g. a concurrent test session's cleanup); run again."
-            ) from exc
-
-
-def _exists(cmd: list[str], upstream: Target, name: str) -> bool:
-    done = subprocess.run(
-        [*cmd, "branch", "show", name, "--upstream", upstream.url],
-        capture_output=True,
-        check=False,
-    )
-    return done.returncode == 0
-
-
-@contextmanager
-def _fresh_branches(
-    cmd: list[str], upstream: Target, names: Sequence[str], keep: bool
-) -> Iterator[None]:
-    """Branches with no changes, made and reset by the measured code's own CLI.
-
-    Why kept between runs (reset, not deleted): a test session's cleanup deletes every branch
-    created since the session started, so a branch created while another helper's pytest runs
-    can vanish mid-benchmark; one created long before is never touched. `keep=False` (with
-    --drop-schema) deletes them at the end instead.
-    """
-    for name in names:
-        if _exists(cmd, upstream, name):
-            _branch_cli(cmd, upstream, "reset", name)
-        else:
-            _branch_cli(cmd, upstream, "create", name)
-    try:
-        yield
-    finally:
-        for name in names:
-            if _exists(cmd, upstream, name):
-                args = ("reset", name) if keep else ("delete", name, "--force")
-                _branch_cli(cmd, upstream, *args)
 
 
 def _flavor(conn: Any) -> str:
@@ -152,9 +97,12 @@ def run(ns: argparse.Namespace) -> tuple[readreport.Results, int]:
 def _measure(
     ns: argparse.Namespace, upstream: Target, scale: Scale, levels: list[int], qs: list[Query]
 ) -> tuple[list[list[readmeasure.Cell]], str, str, int]:
-    """Proxy and branches up; each level's changes applied, then every query measured."""
+    """Each level's changes applied to the copy and the branches, then every query measured.
+
+    A level is measured again (branches rebuilt, changes replayed, a new proxy) when a branch
+    was deleted by someone else while it ran.
+    """
     schema = ns.schema
-    only_users, with_orders = f"benchreads-{schema}-u", f"benchreads-{schema}-uo"
     cells: list[list[readmeasure.Cell]] = []
     failures = 0
     with ExitStack() as stack:
@@ -165,63 +113,107 @@ def _measure(
         with direct.cursor() as cur:
             plan = readchanges.plan(cur, schema, Focus(scale), levels)
         flavor = _flavor(direct)
+        limits = readmeasure.Limits(flavor, ns.timeout, max(ns.timeout, ns.check_timeout))
+        readmeasure.set_timeout(direct, flavor, ns.timeout)
         cmd, code = stack.enter_context(readcode.branchdb_command(ns.commit))
         _log(f"measuring {code}")
-        names = [only_users, with_orders]
-        stack.enter_context(_fresh_branches(cmd, upstream, names, keep=not ns.drop_schema))
-        proxy = stack.enter_context(running_proxy(upstream, command=cmd, extra_args=ns.proxy_arg))
-        px = proxy.target
-
-        def on(branch: str | None) -> Any:
-            user = px.user if branch is None else f"{px.user}~{branch}"
-            conn = readdata.connect(px, schema, user=user)
-            stack.callback(conn.close)
-            return conn
-
-        base, br_u, br_uo = on(None), on(only_users), on(with_orders)
-        limits = readmeasure.Limits(flavor, ns.timeout, max(ns.timeout, ns.check_timeout))
-        for conn in (base, br_u, br_uo, direct):
-            readmeasure.set_timeout(conn, flavor, ns.timeout)
+        branches = BenchBranches(cmd, upstream, schema)
+        stack.callback(branches.finish, not ns.drop_schema)
+        branches.fresh()
+        applied = 0  # change levels the branches hold
         for li, level in enumerate([0, *levels]):
             if li:
-                _apply(plan[li - 1], scale, br_u, br_uo, copy_conn)
-            row: list[readmeasure.Cell] = []
-            for q in qs:
-                want = _expected(copy_conn, q, schema)
-                branch = br_uo if q.two_dirty else br_u
-                cell, got = readmeasure.measure(q, base, branch, direct, want, ns.reps, limits)
-                row.append(cell)
-                _log(
-                    f"{readreport.label(level):>4} {q.name:<24} base {cell.base.median or 0:9.2f}"
-                    f" branch {cell.branch.median or 0:9.2f} ms  {cell.check}"
-                )
-                if cell.check in ("MISMATCH", "error"):
-                    failures += 1
-                    _loud(q, level, got, want, cell)
-            _still_there(cmd, upstream, names)
+                _apply(plan[li - 1], scale, None, None, copy_conn)
+            for attempt in range(1, ATTEMPTS + 1):
+                if attempt > 1:
+                    _log(f"a benchmark branch was deleted by someone else; level {level} again")
+                    branches.fresh()
+                    applied = 0
+                with ExitStack() as level_stack:
+                    proxy = level_stack.enter_context(
+                        running_proxy(upstream, command=cmd, extra_args=ns.proxy_arg)
+                    )
+                    base, br_u, br_uo = (
+                        _session(level_stack, proxy.target, schema, branch, limits)
+                        for branch in (None, branches.users_only, branches.with_orders)
+                    )
+                    for done in plan[applied:li]:
+                        _apply(done, scale, br_u, br_uo, None)
+                    applied = li
+                    row, bad = _level(qs, level, (base, br_u, br_uo, direct), copy_conn, ns, limits)
+                if branches.all_there():
+                    break
+            else:
+                raise SystemExit(f"bench reads: branches deleted {ATTEMPTS} times at level {level}")
+            failures += bad
             cells.append(row)
     return cells, flavor, code, failures
 
 
-def _apply(level: readchanges.Level, scale: Scale, br_u: Any, br_uo: Any, copy: Any) -> None:
+def _session(
+    stack: ExitStack, px: Target, schema: str, branch: str | None, limits: readmeasure.Limits
+) -> Any:
+    """A proxy connection, on `branch` (or none: the base), with the statement time limit."""
+    user = px.user if branch is None else f"{px.user}~{branch}"
+    conn = readdata.connect(px, schema, user=user)
+    stack.callback(conn.close)
+    readmeasure.set_timeout(conn, limits.flavor, limits.timeout)
+    return conn
+
+
+def _level(
+    qs: list[Query],
+    level: int,
+    conns: tuple[Any, Any, Any, Any],
+    copy_conn: Any,
+    ns: argparse.Namespace,
+    limits: readmeasure.Limits,
+) -> tuple[list[readmeasure.Cell], int]:
+    """Every query at one level: (cells, how many branch results were wrong or failed)."""
+    base, br_u, br_uo, direct = conns
+    row: list[readmeasure.Cell] = []
+    bad = 0
+    for q in qs:
+        want = _expected(copy_conn, q, ns.schema)
+        branch = br_uo if q.two_dirty else br_u
+        cell, got = readmeasure.measure(q, base, branch, direct, want, ns.reps, limits)
+        row.append(cell)
+        _log(
+            f"{readreport.label(level):>4} {q.name:<24} base {cell.base.median or 0:9.2f}"
+            f" branch {cell.branch.median or 0:9.2f} ms  {cell.check}"
+        )
+        if cell.check in ("MISMATCH", "error"):
+            bad += 1
+            _loud(q, level, got, want, cell)
+    return row, bad
+
+
+def _apply(
+    level: readchanges.Level, scale: Scale, br_u: Any | None, br_uo: Any | None, copy: Any | None
+) -> None:
+    """The same change statements on whichever of the branches and the copy are given."""
     t0 = time.monotonic()
     users = readchanges.users_sql(level.users, scale.orgs)
     orders = readchanges.orders_sql(level.orders)
-    for where, conn, statements in (
+    targets = [
         ("branch (users)", br_u, users),
         ("branch (users, orders)", br_uo, users + orders),
         ("real copy", copy, users + orders),
-    ):
+    ]
+    for where, conn, statements in targets:
+        if conn is None:
+            continue
         with conn.cursor() as cur:
             try:
                 readchanges.apply(cur, statements)
             except pymysql.MySQLError as exc:
                 msg = f"bench reads: applying changes on the {where} failed: {exc}"
                 raise SystemExit(msg) from exc
-    _log(
-        f"applied {level.users.count} users + {level.orders.count} orders changes"
-        f" ({level.total} per table in all) in {time.monotonic() - t0:.1f}s"
-    )
+        _log(
+            f"{where}: {level.users.count} users"
+            + (f" + {level.orders.count} orders" if statements is not users else "")
+            + f" changes applied ({level.total} per table in all), {time.monotonic() - t0:.1f}s"
+        )
 
 
 def _loud(q: Query, level: int, got: Any, want: tuple[Any, ...], cell: readmeasure.Cell) -> None:
