@@ -74,6 +74,14 @@ def main() -> None:
     type=str,
     help="TTL of auto-created branches (e.g. 300s, 2h), counted from the last close.",
 )
+@click.option(
+    "--materialize-below",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Copy a table whole on its first write on a branch when its base has at most this many"
+    " rows (reads then need no merging); 0 turns it off.",
+)
 @click.option("--no-uvloop", is_flag=True, help="Use the plain asyncio event loop.")
 def serve(
     upstream: str,
@@ -87,6 +95,7 @@ def serve(
     auto_create: bool,
     default_mode: str,
     default_ttl: str | None,
+    materialize_below: int,
     no_uvloop: bool,
 ) -> None:
     """Run the proxy."""
@@ -109,6 +118,7 @@ def serve(
             auto_create=auto_create,
             default_mode=default_mode,
             default_ttl=parse_duration(default_ttl) if default_ttl else None,
+            materialize_below=materialize_below,
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc

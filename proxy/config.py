@@ -56,6 +56,7 @@ class Config:
     default_ttl: int | None = None  # seconds an auto-created branch lives after its last use
     gc_interval: float = 60.0  # seconds between garbage collections of expired branches
     catalog_poll: float = 0.25  # seconds between checks for other replicas' catalog changes
+    materialize_below: int = 1000  # tables of at most this many rows are copied whole on a write
     extra: dict[str, str] = field(default_factory=dict)
 
 

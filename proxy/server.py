@@ -124,6 +124,7 @@ class Server:
             await AioMysqlExecutor.connect(up.host, up.port, up.user, up.password) for _ in range(2)
         ]
         engine = BranchEngine(SerialExecutor(self._controls[0]))
+        engine.materialize_below = self.config.materialize_below
         await engine.start()
         self.state.engine = engine
         self.state.branches = BranchDirectory(self.config, self._controls[1], engine)

@@ -1,0 +1,132 @@
+"""Materialization: an ALTER no mapping expresses copies the table without locking base rows (a
+teammate updates them meanwhile with innodb_lock_wait_timeout=1 and must never wait), and small
+tables are copied whole on a write made outside a transaction (inside one they stay `cow`)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from cow_harness import World, connect, direct
+
+import branchdb.cow.materialize as materialize_mod
+
+
+async def _nolock(upstream: Any, db: str) -> tuple[list[str], list[Any], str]:
+    world = await World.open(upstream)
+    world.engine.materialize_below = 0
+    problems: list[str] = []
+    try:
+        a = world.admin
+        await a.query(f"USE `{db}`")
+        await a.query(
+            "CREATE TABLE big (id INT PRIMARY KEY, v DECIMAL(10,2) NOT NULL, w INT NOT NULL)"
+        )
+        await a.query("INSERT INTO big SELECT seq, seq / 3, seq FROM seq_1_to_30000")
+        sess = await world.branch(db)
+        assert (await sess.run("UPDATE big SET w = -1 WHERE id <= 5"))[0] == "ok"
+        mate = await connect(upstream, db)
+        world.conns.append(mate)
+        await mate.query("SET SESSION innodb_lock_wait_timeout = 1")
+        # Small chunks, and a teammate statement between chunks, on every base row range.
+        old_chunk = materialize_mod.CHUNK_ROWS
+        materialize_mod.CHUNK_ROWS = 2000
+        stop = asyncio.Event()
+
+        async def teammate() -> None:
+            n = 0
+            while not stop.is_set():
+                lo = 1 + (n * 997) % 29000
+                try:
+                    await mate.query(
+                        f"UPDATE big SET w = w + 1 WHERE id BETWEEN {lo} AND {lo + 50}"
+                    )
+                except Exception as e:  # a lock wait ends in 1205 after a second
+                    problems.append(f"teammate: {e}")
+                n += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(teammate())
+        try:
+            reply = await sess.run("ALTER TABLE big MODIFY v INT NOT NULL")
+        finally:
+            stop.set()
+            await task
+            materialize_mod.CHUNK_ROWS = old_chunk
+        if reply[0] != "ok":
+            problems.append(f"ALTER failed: {reply}")
+        state = sess.branch.tables[(db, "big")].state
+        rows = [
+            await sess.run("SELECT id, v, w FROM big WHERE id IN (1, 2, 6, 29999) ORDER BY id"),
+            await sess.run("SELECT COUNT(*) FROM big"),
+            await direct(
+                a,
+                "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE"
+                f" TABLE_SCHEMA = '{db}' AND TABLE_NAME = 'big' AND COLUMN_NAME = 'v'",
+            ),
+        ]
+    finally:
+        await world.close()
+    return problems, rows, state
+
+
+def test_materialize_locks_no_base_rows(schema: str, upstream: Any) -> None:
+    problems, rows, state = asyncio.run(_nolock(upstream, schema))
+    assert problems == []
+    assert state == "materialized"
+    sample, count, base_type = rows
+    assert sample[0] == "rows"
+    # 1/3 = 0.33 → 0, 2/3 = 0.67 → 1 (the server's own DECIMAL → INT rounding); w as branch saw it
+    assert sample[2][0][:3] == (b"1", b"0", b"-1")
+    assert sample[2][1][:2] == (b"2", b"1")
+    assert count[2] == ((b"30000",),)
+    assert base_type[2] == ((b"decimal(10,2)",),)  # the base keeps its type
+
+
+async def _small(upstream: Any, db: str) -> dict[str, Any]:
+    world = await World.open(upstream)
+    world.engine.materialize_below = 1000
+    out: dict[str, Any] = {}
+    try:
+        a = world.admin
+        await a.query(f"USE `{db}`")
+        for t, n in (("small", 1000), ("large", 1001), ("intx", 50)):
+            await a.query(f"CREATE TABLE {t} (id INT PRIMARY KEY, v INT NOT NULL)")
+            await a.query(f"INSERT INTO {t} SELECT seq, seq FROM seq_1_to_{n}")
+        sess = await world.branch(db)
+        started = time.perf_counter()
+        out["small_reply"] = await sess.run("UPDATE small SET v = -v WHERE id = 7")
+        out["small_secs"] = time.perf_counter() - started
+        out["large_reply"] = await sess.run("UPDATE large SET v = -v WHERE id = 7")
+        await sess.run("BEGIN")
+        out["intx_reply"] = await sess.run("UPDATE intx SET v = -v WHERE id = 7")
+        out["intx_state_in_tx"] = sess.branch.tables[(db, "intx")].state
+        await sess.run("ROLLBACK")
+        out["intx_after_rollback"] = await sess.run("SELECT COUNT(*), SUM(v) FROM intx")
+        await sess.run("UPDATE intx SET v = -v WHERE id = 8")
+        out["states"] = {t: sess.branch.tables[(db, t)].state for t in ("small", "large", "intx")}
+        out["small_rows"] = await sess.run("SELECT COUNT(*), SUM(v) FROM small")
+        out["intx_rows"] = await sess.run("SELECT COUNT(*), SUM(v) FROM intx")
+        await a.query("INSERT INTO small VALUES (5000, 1)")  # a teammate's later base row
+        out["small_after_base_insert"] = await sess.run("SELECT COUNT(*) FROM small")
+        out["relayed"] = list(sess.relayed)
+    finally:
+        await world.close()
+    return out
+
+
+def test_small_tables_materialize_on_write(schema: str, upstream: Any) -> None:
+    out = asyncio.run(_small(upstream, schema))
+    assert out["small_reply"][:2] == ("ok", 1)
+    assert out["large_reply"][:2] == ("ok", 1)
+    assert out["intx_reply"][:2] == ("ok", 1)
+    assert out["intx_state_in_tx"] == "cow"  # copied later, outside the transaction
+    assert out["intx_after_rollback"][2] == ((b"50", b"1275"),)
+    assert out["states"] == {"small": "materialized", "large": "cow", "intx": "materialized"}
+    assert out["small_rows"][2] == ((b"1000", str(500500 - 14).encode()),)
+    assert out["intx_rows"][2] == ((b"50", str(1275 - 16).encode()),)
+    # Materialized: the branch holds its own copy, reads are plain overlay queries.
+    assert out["small_after_base_insert"][2] == ((b"1000",),)
+    print(f"first write with a 1,000-row copy: {out['small_secs'] * 1000:.1f} ms")
+    assert out["small_secs"] < 5
