@@ -158,6 +158,9 @@ async def _one_table(
             cells[0] = ts.table.encode()  # Table (SHOW INDEX) or the object's name (CREATE)
         if st.form.startswith("CREATE") and len(cells) > 1 and cells[1] is not None:
             cells[1] = _map_text(cells[1], names, head, ts.overlay_table, ts.table)
+            if st.form == "CREATE VIEW" and db == ctx.current_db:
+                # The server qualifies names of other databases only; the view's is current.
+                cells[1] = cells[1].replace(quote_ident(db).encode() + b".", b"")
         rows.append(tuple(cells))
     return ResultReply(_with_rows(res, rows))
 
