@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from branchdb.bench import branching, clients, drivers, passthrough, prepared, reads
+from branchdb.bench import branching, clients, ddlbench, drivers, passthrough, prepared, reads
 
 COMMANDS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "passthrough": passthrough.main,
@@ -18,6 +18,7 @@ COMMANDS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "branching": branching.main,
     "prepared": prepared.main,
     "reads": reads.main,
+    "ddl": ddlbench.main,
 }
 
 
