@@ -63,10 +63,31 @@ async def run_rename(
     engine: BranchEngine, ctx: StatementContext, client: Executor, sql: str
 ) -> Outcome:
     pairs = rename_pairs(ctx, sql)
+    await _check_all(engine, ctx, pairs)  # atomic, as on MySQL: all pairs are valid or none runs
     await client.query("COMMIT")  # RENAME TABLE commits implicitly, as on a real copy
     for db, old, new_db, new in pairs:
         await rename_branch_table(engine, ctx, client, db, old, new_db, new, committed=True)
     return OkReply()
+
+
+async def _check_all(engine: BranchEngine, ctx: StatementContext, pairs: list[Pair]) -> None:
+    """The errors the pairs would meet, run in order, before any of them runs."""
+    now: dict[tuple[str, str], bool] = {}  # names whose existence earlier pairs changed
+
+    async def exists(db: str, name: str) -> bool:
+        if (db, name) in now:
+            return now[(db, name)]
+        return await exists_on_branch(engine, ctx, db, name)
+
+    for db, old, new_db, new in pairs:
+        if not await exists(db, old):
+            raise EngineError(1146, "42S02", f"Table '{db}.{old}' doesn't exist")
+        if await exists(new_db, new):
+            raise table_exists_error(new)
+        if not await db_exists_on_branch(engine, ctx, new_db):
+            raise EngineError(1049, "42000", f"Unknown database '{new_db}'")
+        now[(db, old)] = False
+        now[(new_db, new)] = True
 
 
 async def rename_branch_table(

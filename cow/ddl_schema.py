@@ -32,6 +32,8 @@ from .outcome import not_supported as _ns
 
 def _db_name(tree: exp.Expression) -> str:
     node = tree.this
+    if node is None and tree.args.get("tables"):
+        node = tree.args["tables"][0]  # DROP DATABASE keeps its name in a table list
     name = node.name if isinstance(node, exp.Expression) else str(node or "")
     if not name:
         raise _ns("this form of DATABASE statement")

@@ -377,6 +377,10 @@ class BranchEngine:
             overlay = await self.meta(ts.overlay_db, ts.overlay_table)
             if overlay is None:
                 raise no_such_table(db, name)
+            if overlay.is_view:  # a view made on the branch: its SELECT over branch tables
+                from .ddl_view import view_text  # local: it imports this module
+
+                return f"({await view_text(self, branch, ts.overlay_db, ts.overlay_table)})"
             return merged_view(ts, base, overlay, self.base_filter(branch, *ts.base_key))
         filt = self.base_filter(branch, db, name)
         if filt is None:

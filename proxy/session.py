@@ -353,7 +353,15 @@ class ClientSession(asyncio.Protocol):
         finally:
             self._engine_task = None
         if self.state is State.BUSY:
-            self.relay_command(packet.raw, Reply.SIMPLE)
+            raw = packet.raw
+            if self.branch_info is not None and self.branch_info.databases:
+                from branchdb.cow.ddl import physical_db  # databases created on the branch
+
+                found = physical_db(self.branch_info, database)
+                if found is not None and found != database:
+                    payload = bytes((Command.INIT_DB,)) + found.encode("utf-8", "surrogateescape")
+                    raw = encode_packet(payload, packet.last_seq)
+            self.relay_command(raw, Reply.SIMPLE)
 
     def relay_command(self, raw: bytes, reply: Reply = Reply.RESULT) -> None:
         """Send a command upstream and relay its reply to the client (the session is BUSY)."""
