@@ -8,8 +8,10 @@ each query timed on the base and on the branch alternately in the same run, and 
 result checked against a real copy of the data with the same changes applied directly.
 
 Usage: `python -m branchdb.bench reads [--rows 100000] [--reps 15] [--rebuild]`. The dataset
-stays in schema `bdb_bench_reads` between runs; the copy schema and the branches are removed at
-the end. Exits 1 when any branch result differs from the copy's (or the branch errors).
+stays in schema `bdb_bench_reads` between runs; the copy schema is dropped at the end and the two
+branches (`benchreads-<schema>-u`, `-uo`) are reset and kept for the next run (`--drop-schema`
+deletes them and the dataset). `--commit REV` measures one exact commit instead of the working
+tree. Exits 1 when any branch result differs from the copy's (or the branch errors).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from branchdb.bench.target import Target, default_upstream_url
 
 SCHEMA = "bdb_bench_reads"
 #: Times a level is measured again when someone else deletes a benchmark branch meanwhile.
-ATTEMPTS = 3
+ATTEMPTS = 5
 
 
 def _log(msg: str) -> None:
