@@ -15,10 +15,12 @@ from __future__ import annotations
 import secrets
 
 from sqlglot import exp
+from sqlglot.tokenizer_core import Token, TokenType
 
 from branchdb.sqlrewrite.refs import Unparseable, tokenize
 
 from .alter_actions import Action, split_actions
+from .alter_fk import check_new_foreign_keys, parse_foreign_key
 from .alter_plan import AlterPlan, implicit_default, plan
 from .catalog import TableState
 from .engine import BranchEngine
@@ -45,18 +47,25 @@ def db_of(ctx: StatementContext, node: exp.Table) -> str:
 
 
 async def run_alter(
-    engine: BranchEngine, ctx: StatementContext, client: Executor, tree: exp.Alter
+    engine: BranchEngine,
+    ctx: StatementContext,
+    client: Executor,
+    tree: exp.Expression | None = None,
 ) -> Outcome:
-    node = tree.this
-    if str(tree.args.get("kind") or "").upper() != "TABLE" or not isinstance(node, exp.Table):
-        raise _ns("this form of ALTER")
-    db, name = db_of(ctx, node), node.name
-    start = node.args["db"].meta["start"] if node.args.get("db") else node.this.meta["start"]
-    end = node.this.meta["end"] + 1
+    """ALTER TABLE on a branch. Works from the statement's tokens alone (`tree` is not needed),
+    so forms sqlglot cannot parse (ADD CHECK, CONVERT TO, ALTER ONLINE/IGNORE TABLE) work too."""
     try:
-        actions = split_actions(ctx.sql, tokenize(ctx.sql), end)
+        tokens = tokenize(ctx.sql)
     except Unparseable:
         raise _ns("this form of ALTER TABLE") from None
+    found = _table_span(tokens)
+    if found is None:
+        raise _ns("this form of ALTER")
+    qual, name, start, end, if_exists = found
+    db = qual or ctx.current_db
+    if db is None:
+        raise NO_DB
+    actions = split_actions(ctx.sql, tokens, end)
     renames = [a for a in actions if a.kind == "rename_table"]
     rename = None
     if renames:
@@ -66,7 +75,13 @@ async def run_alter(
         if rename is None or len(renames) > 1:
             raise _ns("ALTER TABLE … RENAME TO")
     body = [a for a in actions if a.kind != "rename_table"]
-    ts = await engine.ensure_dirty(ctx.branch, db, name)
+    try:
+        ts = await engine.ensure_dirty(ctx.branch, db, name)
+    except EngineError as e:
+        if if_exists and e.reply.errno == 1146:
+            await client.query("COMMIT")
+            return OkReply(0, 0, 1, "")  # a note, as the server gives
+        raise
     await client.query("COMMIT")  # ALTER TABLE commits implicitly, as on a real copy
     reply: Outcome = OkReply()
     if body:
@@ -78,8 +93,33 @@ async def run_alter(
         reply = await _alter(engine, ctx, client, ts, body, prefix, text_of)
     if rename is not None:
         new_db, new = renames[0].target or (None, name)
-        await rename(engine, ctx, client, db, name, new_db or db, new)
+        await rename(engine, ctx, client, db, name, new_db or db, new, committed=True)
     return reply
+
+
+_ALTER_MODIFIERS = frozenset({"ONLINE", "OFFLINE", "IGNORE"})
+
+
+def _table_span(tokens: list[Token]) -> tuple[str | None, str, int, int, bool] | None:
+    """(database or None, table, first character, one past the last, IF EXISTS) of the table
+    an ALTER TABLE names; None when the statement is not an ALTER TABLE."""
+    i = 1
+    while i < len(tokens) and tokens[i].text.upper() in _ALTER_MODIFIERS:
+        i += 1
+    if i >= len(tokens) or tokens[i].text.upper() != "TABLE":
+        return None
+    i += 1
+    if_exists = False
+    if i + 1 < len(tokens) and tokens[i].text.upper() == "IF":
+        if_exists = True
+        i += 2 if tokens[i + 1].text.upper() == "EXISTS" else 1
+    if i >= len(tokens):
+        return None
+    first = tokens[i]
+    if i + 2 < len(tokens) and tokens[i + 1].token_type == TokenType.DOT:
+        last = tokens[i + 2]
+        return first.text, last.text, first.start, last.end + 1, if_exists
+    return None, first.text, first.start, first.end + 1, if_exists
 
 
 def _rebuild(sql: str, end: int, actions: list[Action]) -> str:
@@ -97,6 +137,7 @@ async def _alter(
     rest: str,
 ) -> Outcome:
     pre = await engine.overlay_meta(ts)
+    await _check_foreign_keys(engine, ctx, client, ts, pre, actions)
     mapped: AlterPlan | None = None
     if ts.state == "cow":
         base = await engine.meta(*ts.base_key)
@@ -115,6 +156,26 @@ async def _alter(
         ts.column_map = mapped.column_map
         await engine.save_table(ctx.branch, ts, (ts.base_db, ts.table))
     return OkReply(0, 0, res.warnings, res.info)
+
+
+async def _check_foreign_keys(
+    engine: BranchEngine,
+    ctx: StatementContext,
+    client: Executor,
+    ts: TableState,
+    pre: TableMeta,
+    actions: list[Action],
+) -> None:
+    adds = [a for a in actions if a.kind == "add_fk"]
+    if not adds:
+        return
+    res = await client.query("SELECT @@SESSION.foreign_key_checks")
+    if text(res.rows[0][0]) != "1":
+        return  # a real copy adds the key unchecked too
+    keys = [k for k in (parse_foreign_key(ctx.sql, a) for a in adds) if k is not None]
+    view = await engine.read_text(ctx.branch, ts.base_db, ts.table)
+    child = view or qualified(ts.overlay_db, ts.overlay_table)
+    await check_new_foreign_keys(engine, ctx, child, pre, keys, ts.base_db, ts.table)
 
 
 async def _plan_cow(

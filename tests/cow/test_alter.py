@@ -117,6 +117,21 @@ CASES: dict[str, list[str]] = {
         "ALTER TABLE t ADD CONSTRAINT fk_c FOREIGN KEY (b) REFERENCES p (id), ADD e INT",
         "ALTER TABLE t DROP CONSTRAINT fk_c",
     ],
+    "foreign_key_orphans": [
+        "UPDATE t SET b = 500 WHERE id = 4",
+        "ALTER TABLE t ADD CONSTRAINT fk_o FOREIGN KEY (b) REFERENCES p (id)",
+        "UPDATE t SET b = 4 WHERE id = 4",
+        "DELETE FROM p WHERE id = 3",
+        "ALTER TABLE t ADD CONSTRAINT fk_o FOREIGN KEY (b) REFERENCES p (id)",
+        "SET SESSION foreign_key_checks = 0",
+        "ALTER TABLE t ADD CONSTRAINT fk_o FOREIGN KEY (b) REFERENCES p (id)",
+        "SET SESSION foreign_key_checks = 1",
+    ],
+    "alter_forms": [
+        "ALTER TABLE IF EXISTS nope ADD COLUMN e INT",
+        "ALTER TABLE IF EXISTS t ADD COLUMN f INT DEFAULT 4",
+        "ALTER TABLE `t` ADD COLUMN `g h` INT DEFAULT 5",
+    ],
     "table_options": [
         "ALTER TABLE t ENGINE=InnoDB, COMMENT='hello', AUTO_INCREMENT=1000",
         "INSERT INTO t (a) VALUES ('ai')",
