@@ -149,13 +149,21 @@ async def _alter(
     else:
         await drop_triggers(engine.control, ts)  # nothing to hide; they name old key columns
     sql = prefix + qualified(ts.overlay_db, ts.overlay_table) + rest
-    async with fk_checks_off(client):
-        res = await client.query(sql)
-    engine.forget_meta(ts.overlay_db, ts.overlay_table)
+    try:
+        async with fk_checks_off(client):
+            res = await client.query(sql)
+    except UpstreamError as e:  # the server names the overlay: name the user's table instead
+        raise EngineError(e.errno, e.sqlstate, _user_names(e.message, ts)) from None
+    finally:
+        engine.forget_meta(ts.overlay_db, ts.overlay_table)
     if mapped is not None:
         ts.column_map = mapped.column_map
         await engine.save_table(ctx.branch, ts, (ts.base_db, ts.table))
     return OkReply(0, 0, res.warnings, res.info)
+
+
+def _user_names(message: str, ts: TableState) -> str:
+    return message.replace(ts.overlay_db, ts.base_db)
 
 
 async def _check_foreign_keys(
