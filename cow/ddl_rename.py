@@ -149,7 +149,7 @@ async def rename_branch_table(
     await c.query("RENAME TABLE " + ", ".join(moves))
     engine.forget_meta(ts.overlay_db, ts.overlay_table)
     engine.forget_meta(ovdb, new)
-    if moved.state in ("cow", "materialized"):
+    if moved.state == "cow":  # a materialized table has no base rows to hide: no triggers
         basemeta = await engine.meta(*moved.base_key)
         if basemeta is not None and basemeta.primary_key:
             for sql in trigger_ddl(moved, basemeta):

@@ -24,7 +24,7 @@ from .ddl_common import (
     unknown_table,
 )
 from .engine import BranchEngine, Edit
-from .executor import Executor, QueryResult, quote_ident, text
+from .executor import Executor, QueryResult, quote_ident, quote_str, text
 from .fkchecks import fk_checks_off
 from .grants import current_grantee, mirror_grants
 from .naming import overlay_db, tomb_table
@@ -166,6 +166,8 @@ async def drop_tables(
         (names if await exists_on_branch(engine, ctx, *key) else missing).append(key)
     if missing and not tree.args.get("exists") and engine.flavor == "mysql":
         raise _unknown(missing)  # MySQL 8's DROP is atomic: nothing is dropped
+    if names and await client_fk_checks(client):
+        await _refuse_referenced(engine, ctx, names)
     await client.query("COMMIT")  # DROP TABLE commits implicitly, as on a real copy
     for db, name in names:
         await drop_one(engine, ctx, db, name)
@@ -174,6 +176,37 @@ async def drop_tables(
     # One note naming every missing table on MariaDB, one note per table on MySQL.
     notes = len(missing) if engine.flavor == "mysql" else min(len(missing), 1)
     return OkReply(0, 0, notes, "")
+
+
+async def _refuse_referenced(
+    engine: BranchEngine, ctx: StatementContext, names: list[tuple[str, str]]
+) -> None:
+    """A parent table another branch table still references cannot be dropped (foreign key
+    checks on), as on a real copy: the overlays carry every foreign key, so ask them."""
+    slots = {(overlay_db(ctx.branch.id, d), n) for d, n in names}
+    for ovdb, name in sorted(slots):
+        res = await engine.control.query(
+            "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME"
+            " FROM information_schema.REFERENTIAL_CONSTRAINTS"
+            f" WHERE UNIQUE_CONSTRAINT_SCHEMA = {quote_str(ovdb)}"
+            f" AND REFERENCED_TABLE_NAME = {quote_str(name)}"
+        )
+        for row in res.rows:
+            schema, child, constraint = (text(v) or "" for v in row)
+            if (schema, child) in slots:
+                continue  # dropped in the same statement (or a self-reference)
+            if engine.flavor == "mysql":
+                raise EngineError(
+                    3730,
+                    "HY000",
+                    f"Cannot drop table '{name}' referenced by a foreign key constraint"
+                    f" '{constraint}' on table '{child}'.",
+                )
+            raise EngineError(
+                1451,
+                "23000",
+                "Cannot delete or update a parent row: a foreign key constraint fails",
+            )
 
 
 def _unknown(missing: list[tuple[str, str]]) -> EngineError:

@@ -3,8 +3,10 @@ against a real copy (replies, definitions, rows), the base untouched (checked by
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from cow_harness import connect
 from ddl_twin import Twin, run_twin
 
 
@@ -54,6 +56,7 @@ def test_drop_table_lists_and_if_exists(schema: str, upstream: Any) -> None:
         await t.both("CREATE TABLE a1 (x INT)")
         await t.both("DROP TABLE IF EXISTS a1, nope1, nope2")  # 2 notes
         await t.both("SHOW TABLES")
+        await t.both("DROP TABLE parent")  # child still references it: refused on both
         await t.both("DROP TABLE child, parent")
         await t.both("SHOW TABLES")
         await t.both("DROP TABLE other, nope3")  # 1051
@@ -161,5 +164,30 @@ def test_create_use_and_drop_database(schema: str, upstream: Any) -> None:
         assert await t.branch.run(f"SELECT * FROM `{t.db}`.parent") == ("err", 1146)
         assert (await t.branch.run(f"CREATE TABLE `{t.db}`.parent (z INT)"))[0] == "ok"
         assert (await t.branch.run(f"SELECT * FROM `{t.db}`.parent"))[0] == "rows"
+
+    run_twin(upstream, schema, body)
+
+
+def test_create_select_takes_no_lock_on_base_rows(schema: str, upstream: Any) -> None:
+    """A teammate holds row locks on base rows; CREATE TABLE … SELECT on the branch reads them
+    without waiting (consistent reads: it would wait, then fail with 1205, under shared locks)."""
+
+    async def body(t: Twin) -> None:
+        mate = await connect(upstream, t.db)
+        t.world.conns.append(mate)
+        await mate.query("BEGIN")
+        await mate.query("UPDATE parent SET name = 'mate' WHERE id IN (1, 2, 3)")
+        await t.branch.client.query("SET SESSION innodb_lock_wait_timeout = 1")
+        await t.world.control.query("SET SESSION innodb_lock_wait_timeout = 1")
+        started = time.monotonic()
+        got = await t.branch.run("CREATE TABLE names SELECT id, name FROM parent")
+        assert got[:2] == ("ok", 3), got
+        assert time.monotonic() - started < 1.0
+        assert (await t.branch.run("SELECT name FROM names ORDER BY id"))[2] == (
+            (b"p1",),
+            (b"p2",),
+            (b"p3",),
+        )
+        await mate.query("ROLLBACK")
 
     run_twin(upstream, schema, body)
