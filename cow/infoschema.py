@@ -27,6 +27,7 @@ from .metadata_scope import (
     overlay_schema,
     shadowed,
     shown_tables,
+    trigger_hidden,
 )
 from .naming import CATALOG_DB, OVERLAY_PREFIX, TOMB_PREFIX
 
@@ -103,7 +104,8 @@ def branch_table_sql(info: InfoTable, branch: BranchInfo) -> str:
     if dropped:
         base_where.append(f"{s} NOT IN ({', '.join(_lit(d) for d in dropped)})")
     if t is not None:
-        hide = sorted(shadowed(branch))
+        triggers = info.name.upper() == "TRIGGERS"
+        hide = sorted(trigger_hidden(branch) if triggers else shadowed(branch))
         if hide:
             pairs = ", ".join(f"({_lit(d)}, {_lit(n)})" for d, n in hide)
             base_where.append(f"COALESCE(({s}, {t}) IN ({pairs}), 0) = 0")

@@ -29,6 +29,7 @@ from .metadata_scope import (
     overlay_schema,
     shadowed,
     shown_tables,
+    trigger_hidden,
 )
 from .naming import CATALOG_DB, OVERLAY_PREFIX, TOMB_PREFIX, is_internal_db
 from .outcome import (
@@ -109,6 +110,8 @@ async def answer_metadata(engine: BranchEngine, ctx: StatementContext, client: E
         return Passthrough()
     if st.form == "DATABASES":
         return await _databases(ctx, client, st)
+    if st.form == "CREATE DATABASE":
+        return await _create_database(ctx, client, st)
     db = st.db or ctx.current_db
     if db is None or db.lower() in _SYSTEM:
         return Passthrough()  # the server reports 1046, or describes its own schemas
@@ -201,7 +204,8 @@ async def _listing(
     branch = ctx.branch
     shown = {s.overlay_table: s.name for s in shown_tables(branch, db)}
     created_db = db in created_databases(branch)
-    hide = {n for d, n in shadowed(branch) if d == db}
+    hidden = trigger_hidden(branch) if st.form == "TRIGGERS" else shadowed(branch)
+    hide = {n for d, n in hidden if d == db}
     filters_hide = branch.mode == "empty"
     if not shown and not hide and not filters_hide and not created_db:
         return Passthrough()
@@ -279,6 +283,24 @@ async def _databases(ctx: StatementContext, client: Executor, st: ShowStatement)
         found = await client.query(f"SELECT * FROM ({values}) AS `_bdb_d`{cond}")
         rows.extend(found.rows)
         rows.sort(key=lambda r: _s(r[0]).encode())
+    return ResultReply(_with_rows(res, rows))
+
+
+async def _create_database(ctx: StatementContext, client: Executor, st: ShowStatement) -> Outcome:
+    """SHOW CREATE DATABASE of a database the branch created (its overlay schema, named back)
+    or dropped (unknown); others pass through."""
+    db = st.table or ""
+    if db in dropped_databases(ctx.branch):
+        raise EngineError(1049, "42000", f"Unknown database '{db}'")
+    if db not in created_databases(ctx.branch):
+        return Passthrough()
+    ovdb = overlay_schema(ctx.branch, db)
+    res = await client.query(f"{st.head} {quote_ident(ovdb)}")
+    old, new = quote_ident(ovdb).encode(), quote_ident(db).encode()
+    rows = [
+        (db.encode(), *(None if v is None else v.replace(old, new) for v in r[1:]))
+        for r in res.rows
+    ]
     return ResultReply(_with_rows(res, rows))
 
 

@@ -15,7 +15,7 @@ from branchdb.sqlrewrite.refs import Unparseable, tokenize
 
 #: SHOW forms that list the tables (or databases, triggers) of a schema.
 LISTINGS = frozenset({"TABLES", "TABLE STATUS", "DATABASES", "TRIGGERS"})
-#: Forms about one table.
+#: Forms about one table (CREATE DATABASE keeps its database in `table`).
 PER_TABLE = frozenset({"COLUMNS", "INDEX", "CREATE TABLE", "CREATE VIEW", "DESCRIBE"})
 
 _FORM_WORDS = {
@@ -85,6 +85,19 @@ def parse_show(sql: str) -> ShowStatement | None:
     word = toks[i].text.upper()
     if word == "CREATE" and i + 1 < len(toks):
         kind = toks[i + 1].text.upper()
+        if kind in ("DATABASE", "SCHEMA"):
+            j = i + 2
+            if j + 2 < len(toks) and [t.text.upper() for t in toks[j : j + 3]] == [
+                "IF",
+                "NOT",
+                "EXISTS",
+            ]:
+                j += 3
+            named = _name(toks, j, qualified=False)
+            if named is None or named[2] != len(toks):
+                return None
+            head = _text(sql, toks[0], toks[j - 1])
+            return ShowStatement("CREATE DATABASE", head, None, named[1], "", False)
         if kind not in ("TABLE", "VIEW"):
             return None
         named = _name(toks, i + 2)

@@ -59,6 +59,19 @@ def shadowed(branch: BranchInfo) -> set[tuple[str, str]]:
     return out
 
 
+def trigger_hidden(branch: BranchInfo) -> set[tuple[str, str]]:
+    """(db, name) of base tables whose triggers the branch does not show: those `shadowed`
+    except tables changed in place (same name, same base rows), whose base triggers a real copy
+    would still have. (They do not fire for the branch's own writes: the branch cannot run
+    triggers; CREATE TRIGGER is refused on a branch.)"""
+    kept = {
+        key
+        for key, ts in branch.tables.items()
+        if ts.state in ("cow", "materialized") and _base_key(ts) == key
+    }
+    return shadowed(branch) - kept
+
+
 def _base_key(ts: TableState) -> tuple[str, str]:
     key = getattr(ts, "base_key", None)  # catalog v2 (RENAME TABLE); the branch name before
     return key if isinstance(key, tuple) else (ts.base_db, ts.table)

@@ -38,6 +38,8 @@ _STORAGE = frozenset(
         "UPDATE_TIME",
         "Check_time",
         "CHECK_TIME",
+        "Created",
+        "CREATED",
     }
 )
 

@@ -25,11 +25,15 @@ BASE = (
     "CREATE TABLE gone (id INT PRIMARY KEY, v INT)",
     "CREATE TABLE keep_me (id INT PRIMARY KEY, v INT)",
     "CREATE TABLE trimmed (id INT PRIMARY KEY, a INT, b VARCHAR(5))",
+    "CREATE TABLE old_name (id INT PRIMARY KEY, w INT)",
+    "CREATE TRIGGER trg_keep BEFORE INSERT ON keep_me FOR EACH ROW SET NEW.v = COALESCE(NEW.v, 0)",
+    "CREATE TRIGGER trg_gone BEFORE INSERT ON gone FOR EACH ROW SET NEW.v = COALESCE(NEW.v, 0)",
     "INSERT INTO parent VALUES (1, 'p1'), (2, 'p2')",
     "INSERT INTO child (parent_id, note) VALUES (1, 'a'), (2, 'b')",
     "INSERT INTO gone VALUES (1, 1)",
     "INSERT INTO keep_me VALUES (1, 1)",
     "INSERT INTO trimmed VALUES (1, 2, 'x')",
+    "INSERT INTO old_name VALUES (1, 1)",
 )
 #: Schema changes that run on the branch and on the real copy alike.
 CHANGES = (
@@ -41,6 +45,12 @@ CHANGES = (
     "INSERT INTO child (parent_id, note) VALUES (1, 'c')",
     "TRUNCATE TABLE trimmed",
     "DROP TABLE gone",
+    "ALTER TABLE trimmed DROP COLUMN b",
+    "ALTER TABLE keep_me ADD INDEX ix_v (v)",
+    "ALTER TABLE keep_me RENAME COLUMN v TO v2",
+    "CREATE INDEX ix_note ON child (note(10))",
+    "RENAME TABLE old_name TO new_name",
+    "ALTER TABLE new_name ADD UNIQUE KEY uq_w (w)",
 )
 
 
@@ -83,7 +93,7 @@ def pair(upstream: Any, proxy: Any, schema: str) -> Iterator[Pair]:
         admin.close()
 
 
-TABLES = ("parent", "child", "fresh", "keep_me", "trimmed")
+TABLES = ("parent", "child", "fresh", "keep_me", "trimmed", "new_name")
 
 
 def test_show_tables_forms(pair: Pair) -> None:
@@ -129,6 +139,8 @@ def test_dropped_table_is_gone(pair: Pair) -> None:
         "SHOW COLUMNS FROM gone",
         "DESCRIBE `{db}`.gone",
         "SHOW INDEX FROM gone",
+        "SHOW CREATE TABLE old_name",
+        "DESCRIBE old_name",
     ):
         assert pair.both(sql) == (("err", 1146), ("err", 1146)), sql
 
@@ -199,12 +211,72 @@ def test_information_schema_hides_internals(pair: Pair) -> None:
         cur.execute("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
         assert pair.db in {r[0] for r in cur.fetchall()}
         cur.execute(
-            "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = %s",
-            (pair.db,),
+            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_NAME LIKE %s",
+            ("\\_bdbt\\_%",),
         )
-        assert cur.fetchone() == (0,)
-        cur.execute("SHOW TRIGGERS")
         assert cur.fetchall() == ()
+
+
+def test_triggers(pair: Pair) -> None:
+    """Base triggers of tables changed in place stay (a real copy has them); a dropped table's
+    go; branchdb's own overlay triggers never show."""
+    _, rows = pair.same("SHOW TRIGGERS")
+    assert [r[0] for r in rows] == ["trg_keep"]
+    pair.same("SHOW TRIGGERS FROM `{db}` LIKE 'keep%'")
+    pair.same("SHOW TRIGGERS WHERE `Trigger` LIKE 'trg%'")
+    pair.same(
+        "SELECT TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_STATEMENT"
+        " FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = '{db}' ORDER BY 2"
+    )
+
+
+def test_branch_databases(pair: Pair, upstream: Any) -> None:
+    """A database created on the branch is listed and described; one dropped is unknown."""
+    admin = upstream.connect(autocommit=True)
+    try:
+        with admin.cursor() as cur:
+            for db in (pair.db, pair.copy_db):
+                cur.execute(f"CREATE DATABASE `{db}_old`")
+                cur.execute(f"CREATE TABLE `{db}_old`.t (id INT PRIMARY KEY)")
+        for sql in (
+            "CREATE DATABASE `{db}_new` CHARACTER SET utf8mb4",
+            "CREATE TABLE `{db}_new`.z (id INT PRIMARY KEY, v VARCHAR(3))",
+            "DROP DATABASE `{db}_old`",
+        ):
+            pair.same(sql)
+        for sql in (
+            "SHOW DATABASES LIKE '{db}\\_new'",
+            "SHOW DATABASES LIKE '{db}\\_old'",
+            "SHOW TABLES FROM `{db}_new`",
+            "SHOW FULL TABLES FROM `{db}_new` WHERE Tables_in_{db}_new = 'z'",
+            "SHOW TABLES FROM `{db}_old`",
+            "SHOW CREATE TABLE `{db}_new`.z",
+            "SHOW COLUMNS FROM z FROM `{db}_new`",
+            "SHOW CREATE DATABASE `{db}_new`",
+            "SHOW CREATE DATABASE `{db}_old`",
+            "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA"
+            " WHERE SCHEMA_NAME IN ('{db}_new', '{db}_old') ORDER BY 1",
+            "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES"
+            " WHERE TABLE_SCHEMA IN ('{db}_new', '{db}_old') ORDER BY 1, 2",
+            "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS"
+            " WHERE TABLE_SCHEMA = '{db}_new' ORDER BY ORDINAL_POSITION",
+        ):
+            pair.same(sql)
+        _, rows = pair.same("SHOW DATABASES WHERE `Database` IN ('{db}_new', '{db}_old')")
+        assert [r[0] for r in rows] == [f"{pair.db}_new"]
+    finally:
+        with admin.cursor() as cur:
+            for db in (pair.db, pair.copy_db):
+                cur.execute(f"DROP DATABASE IF EXISTS `{db}_old`")
+                cur.execute(f"DROP DATABASE IF EXISTS `{db}_new`")
+        admin.close()
+
+
+#: This branch's table records (other test sessions change other branches meanwhile).
+_MINE = (
+    "SELECT t.overlay_db, t.tbl, t.state FROM `_branchdb`.branch_tables t"
+    " JOIN `_branchdb`.branches b ON b.id = t.branch_id WHERE b.name = %s ORDER BY 1, 2"
+)
 
 
 def test_internal_schemas_refused(pair: Pair, upstream: Any) -> None:
@@ -217,13 +289,9 @@ def test_internal_schemas_refused(pair: Pair, upstream: Any) -> None:
     admin = upstream.connect(autocommit=True)
     try:
         with admin.cursor() as cur:
-            cur.execute("SELECT COUNT(*) FROM `_branchdb`.branch_tables")
-            before = cur.fetchone()
-            cur.execute(
-                "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
-                " WHERE SCHEMA_NAME LIKE '\\_bdb\\_%' LIMIT 1"
-            )
-            overlay = cur.fetchone()[0]
+            cur.execute(_MINE, (_branch_of(pair),))
+            before = cur.fetchall()
+            overlay = before[0][0]
     finally:
         admin.close()
     for sql in (
@@ -246,8 +314,8 @@ def test_internal_schemas_refused(pair: Pair, upstream: Any) -> None:
     admin = upstream.connect(autocommit=True)
     try:
         with admin.cursor() as cur:
-            cur.execute("SELECT COUNT(*) FROM `_branchdb`.branch_tables")
-            assert cur.fetchone() == before
+            cur.execute(_MINE, (_branch_of(pair),))
+            assert cur.fetchall() == before
     finally:
         admin.close()
 
