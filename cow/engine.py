@@ -81,8 +81,10 @@ class BranchEngine:
         self.lifecycle = Lifecycle(control)
         #: Seconds between checks of the catalog version (changes made by other replicas).
         self.refresh_interval = 1.0
-        #: Tables of at most this many base rows are copied whole on a write (0: never).
-        self.materialize_below = 1000
+        #: Tables of at most this many base rows are copied whole on a write (0: never). The
+        #: proxy sets it from `serve --materialize-below` (default 1,000); an engine built
+        #: directly (tests of the copy-on-write mechanics) leaves it off.
+        self.materialize_below = 0
         self._size_checked: set[tuple[str, str, str]] = set()
 
     async def start(self) -> None:
