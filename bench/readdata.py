@@ -166,6 +166,23 @@ def checksums(target: Target, schema: str) -> dict[str, int]:
         conn.close()
 
 
+def set_buffer_pool(target: Target, size: int) -> int:
+    """Resize the server's InnoDB buffer pool (bytes, online); returns the previous size.
+
+    Why: with the 128 MiB default and O_DIRECT, 1 M-row scans read the disk on every run and
+    the ratios measure I/O, not plans (the research behind DESIGN.md §5 used 3 GB).
+    """
+    conn = connect(target)
+    try:
+        with conn.cursor() as cur:
+            before = int(one(cur, "SELECT @@GLOBAL.innodb_buffer_pool_size"))
+            if size != before:
+                cur.execute(f"SET GLOBAL innodb_buffer_pool_size = {int(size)}")
+        return before
+    finally:
+        conn.close()
+
+
 def drop(target: Target, *schemas: str) -> None:
     conn = connect(target)
     try:

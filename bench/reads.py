@@ -72,6 +72,10 @@ def run(ns: argparse.Namespace) -> tuple[readreport.Results, int]:
     schema, copy = ns.schema, f"{ns.schema}_copy"
     levels = [int(x) for x in ns.changes.split(",")] if ns.changes else default_levels(ns.rows)
     load_before = os.getloadavg()[0]
+    pool_before = None
+    if ns.buffer_pool_mib:
+        pool_before = readdata.set_buffer_pool(upstream, ns.buffer_pool_mib * 2**20)
+        _log(f"buffer pool {pool_before // 2**20} -> {ns.buffer_pool_mib} MiB for this run")
     try:
         t0 = time.monotonic()
         built = readdata.ensure_dataset(upstream, schema, scale, ns.rebuild)
@@ -91,6 +95,8 @@ def run(ns: argparse.Namespace) -> tuple[readreport.Results, int]:
             failures += 1
     finally:
         readdata.drop(upstream, copy)
+        if pool_before is not None:
+            readdata.set_buffer_pool(upstream, pool_before)
         if ns.drop_schema:
             readdata.drop(upstream, schema)
     return readreport.Results(header, [0, *levels], qs, cells, ns.timeout), failures
@@ -245,7 +251,8 @@ def _header(
         "",
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()},"
         f" {os.cpu_count()} CPUs, load {load:.1f} before / {os.getloadavg()[0]:.1f} after;"
-        f" {version} ({flavor}), buffer pool {pool // 2**20} MiB.",
+        f" {version} ({flavor}), buffer pool {pool // 2**20} MiB"
+        + (" (resized for this run, restored after)." if ns.buffer_pool_mib else "."),
         f"Code measured: {code}.",
         f"Data: users {scale.users:,}, orgs {scale.orgs:,}, orders {scale.orders:,}."
         f" {ns.reps} runs per target (3 when a run exceeds 2 s), alternating base and branch;"
@@ -269,6 +276,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument(
         "--changes", default="", help="changed rows per level, e.g. 1000,10000 (default scaled)"
+    )
+    p.add_argument(
+        "--buffer-pool-mib",
+        type=int,
+        default=0,
+        help="resize the server's InnoDB buffer pool for the run (restored after); 0 = leave it",
     )
     p.add_argument("--schema", default=SCHEMA)
     p.add_argument("--rebuild", action="store_true", help="rebuild the dataset")
