@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from prepared.helpers import branch
 
+from . import alembic_runner as alembic
 from .dbsnap import Snapshot, differences, reference_order, snapshot
 from .links import Target, direct, on_branch
 from .realcopy import real_copy
+from .seed import seed_shop_target
 
 
 @dataclass
@@ -83,3 +85,12 @@ def sides(upstream: Any, proxy: Any, schema: str) -> Iterator[MakeSides]:
             return made
 
         yield make
+
+
+@pytest.fixture
+def alembic_sides(sides: MakeSides) -> Sides:
+    """The seeded shop, its branch, and its real copy already upgraded to head (must work)."""
+    made = sides(seed_shop_target)
+    on_copy = alembic.run_alembic(made.copy, alembic.upgrade)
+    assert on_copy.error is None, on_copy.describe("upgrade on the real copy")
+    return made

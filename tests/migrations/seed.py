@@ -33,6 +33,15 @@ ORDERS = 300
 PRODUCTS = 50
 
 
+def seed_shop_target(target: Any) -> None:
+    """`seed_shop` on a connection target (see links.Target)."""
+    conn = target.connect()
+    try:
+        seed_shop(conn, target.database)
+    finally:
+        conn.close()
+
+
 def seed_shop(conn: Any, schema: str) -> None:
     """Create the shop tables in `schema` (directly on the shared server) and fill them."""
     with conn.cursor() as cur:

@@ -10,40 +10,22 @@ from __future__ import annotations
 import pytest
 
 from . import alembic_runner as alembic
-from .conftest import MakeSides, Sides
-from .links import Target
-from .seed import seed_shop
+from .conftest import Sides
 
 pytestmark = pytest.mark.timeout(60)
 
 
-def _seed(base: Target) -> None:
-    conn = base.connect()
-    try:
-        seed_shop(conn, base.database)
-    finally:
-        conn.close()
-
-
-def _upgraded(sides: MakeSides) -> Sides:
-    """Seeded sides, with the real copy upgraded to head (that must always work)."""
-    made = sides(_seed)
-    on_copy = alembic.run_alembic(made.copy, alembic.upgrade)
-    assert on_copy.error is None, on_copy.describe("upgrade on the real copy")
-    return made
-
-
-def test_upgrade_matches_real_copy(sides: MakeSides) -> None:
-    made = _upgraded(sides)
+def test_upgrade_matches_real_copy(alembic_sides: Sides) -> None:
+    made = alembic_sides
     on_branch = alembic.run_alembic(made.branch, alembic.upgrade)
     assert on_branch.error is None, on_branch.describe("upgrade on the branch")
     assert made.compare() == []
     assert made.base_changes() == []
 
 
-def test_check_finds_no_difference_on_branch(sides: MakeSides) -> None:
+def test_check_finds_no_difference_on_branch(alembic_sides: Sides) -> None:
     """`alembic check` reflects the branch: the head models must match what it sees."""
-    made = _upgraded(sides)
+    made = alembic_sides
     on_copy = alembic.run_alembic(made.copy, alembic.check)
     assert on_copy.error is None, on_copy.describe("check on the real copy")
     on_branch = alembic.run_alembic(made.branch, alembic.upgrade)
@@ -53,8 +35,8 @@ def test_check_finds_no_difference_on_branch(sides: MakeSides) -> None:
     assert made.base_changes() == []
 
 
-def test_downgrade_to_base_matches_real_copy(sides: MakeSides) -> None:
-    made = _upgraded(sides)
+def test_downgrade_to_base_matches_real_copy(alembic_sides: Sides) -> None:
+    made = alembic_sides
     down_copy = alembic.run_alembic(made.copy, alembic.downgrade)
     assert down_copy.error is None, down_copy.describe("downgrade on the real copy")
     up = alembic.run_alembic(made.branch, alembic.upgrade)
