@@ -33,9 +33,11 @@ def reflected(target: Target) -> dict[str, Any]:
         meta = MetaData()
         meta.reflect(engine)
         ddl = {}
-        for name, table in sorted(meta.tables.items()):
-            statements = [str(CreateTable(table).compile(engine))]
-            statements += sorted(str(CreateIndex(ix).compile(engine)) for ix in table.indexes)
+        for name, reflected_table in sorted(meta.tables.items()):
+            statements = [str(CreateTable(reflected_table).compile(engine))]
+            statements += sorted(
+                str(CreateIndex(ix).compile(engine)) for ix in reflected_table.indexes
+            )
             ddl[name] = "\n".join(s.strip() for s in statements)
         insp = inspect(engine)
         tables = insp.get_table_names()

@@ -49,8 +49,9 @@ def sqlalchemy_app(target: Target, branch: str | None = None) -> dict[str, Any]:
                 conn.execute(text(ADD_EMAIL))
                 steps.append(ADD_EMAIL)
         with engine.begin() as conn:
-            new_id = conn.execute(users.insert().values(name=BOB[0], email=BOB[1]))
-            inserted = new_id.inserted_primary_key[0]
+            done = conn.execute(users.insert().values(name=BOB[0], email=BOB[1]))
+            key = done.inserted_primary_key
+            inserted = key[0] if key is not None else None
             result = conn.execute(text("SELECT * FROM users ORDER BY id"))
             names = list(result.keys())
             rows = [list(r) for r in result]
@@ -89,7 +90,7 @@ def connector_app(target: Target, branch: str | None = None) -> dict[str, Any]:
         cur.execute("INSERT INTO users (name, email) VALUES (%s, %s)", BOB)
         inserted = cur.lastrowid
         cur.execute("SELECT * FROM users WHERE id > %s ORDER BY id", (0,))
-        names = [d[0] for d in cur.description]
+        names = [d[0] for d in cur.description or ()]
         rows = [list(r) for r in cur.fetchall()]
         cur.close()
     finally:

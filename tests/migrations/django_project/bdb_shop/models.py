@@ -1,8 +1,9 @@
 """The shop's models at the last migration (0005): FKs, uniques, an index and a M2M."""
 
+# mypy: disallow-subclassing-any=False
 from __future__ import annotations
 
-from django.db import models
+from django.db import models  # type: ignore[import-untyped]
 
 
 class Category(models.Model):

@@ -1,12 +1,13 @@
 """Data migration (RunPython): SKUs for existing products, a tag per category, some orders."""
 
+# mypy: disallow-subclassing-any=False
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import migrations
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat, LPad
+from django.db import migrations  # type: ignore[import-untyped]
+from django.db.models import CharField, Value  # type: ignore[import-untyped]
+from django.db.models.functions import Cast, Concat, LPad  # type: ignore[import-untyped]
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:
