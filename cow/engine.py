@@ -21,7 +21,7 @@ from branchdb.sqlrewrite.refs import (
     Unparseable,
     all_table_refs,
     locking_clause_spans,
-    parse,
+    parsed,
     splice,
     tokenize,
 )
@@ -298,8 +298,7 @@ class BranchEngine:
         if not self.may_touch_dirty(ctx.branch, ctx.sql):
             return Passthrough()
         try:
-            tokens = tokenize(ctx.sql)
-            tree = parse(ctx.sql)
+            tokens, tree = parsed(ctx.sql)  # remembered: reads repeat
         except Unparseable:
             if self._tokens_mention_watched(ctx):
                 raise not_supported(

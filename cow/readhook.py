@@ -91,5 +91,5 @@ async def describe(
         base_rows=base_shape.rows,
         unique_keys=base.unique_keys,
         indexed=frozenset(base_shape.indexes),
-        overlay_indexes=overlay_shape.indexes,
+        overlay_indexes=tuple(overlay_shape.indexes.items()),
     )

@@ -9,7 +9,7 @@ mergeable derived table over it) with a tombstone anti-join.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from branchdb.sqlrewrite.reads import quote_ident
 from branchdb.sqlrewrite.refs import TableRef, splice
@@ -37,8 +37,13 @@ class DirtyTable:
     unique_keys: tuple[tuple[str, ...], ...] = ()
     #: Lower-case leading column of each base index.
     indexed: frozenset[str] = frozenset()
-    #: Lower-case leading column -> index name, for the overlay (FORCE INDEX FOR ORDER BY).
-    overlay_indexes: dict[str, str] = field(default_factory=dict)
+    #: (lower-case leading column, index name) of the overlay's indexes (FORCE INDEX FOR
+    #: ORDER BY). A tuple: DirtyTable is hashable, plans are memoized on it.
+    overlay_indexes: tuple[tuple[str, str], ...] = ()
+
+    def overlay_index(self, column: str) -> str | None:
+        low = column.lower()
+        return next((name for col, name in self.overlay_indexes if col == low), None)
 
     def unique_column(self, column: str) -> bool:
         low = column.lower()

@@ -7,6 +7,7 @@ hints included. Offsets come from sqlglot's identifier `meta` (start/end, end in
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -46,6 +47,24 @@ def parse(sql: str) -> exp.Expression:
     if not isinstance(tree, exp.Expression) or isinstance(tree, exp.Command):
         raise Unparseable("statement kind not modelled by sqlglot")
     return tree
+
+
+#: Statements whose parse `parsed` remembers (reads repeat; a parse costs ~0.1-1 ms).
+PARSE_CACHE = 1024
+_PARSED: OrderedDict[str, tuple[list[Token], exp.Expression]] = OrderedDict()
+
+
+def parsed(sql: str) -> tuple[list[Token], exp.Expression]:
+    """`tokenize(sql)` and `parse(sql)`, remembered: callers must not modify the tree."""
+    hit = _PARSED.get(sql)
+    if hit is not None:
+        _PARSED.move_to_end(sql)
+        return hit
+    hit = (tokenize(sql), parse(sql))
+    _PARSED[sql] = hit
+    if len(_PARSED) > PARSE_CACHE:
+        _PARSED.popitem(last=False)
+    return hit
 
 
 def tokenize(sql: str) -> list[Token]:

@@ -23,7 +23,7 @@ def _dt(name: str, cols: tuple[str, ...], *, tomb: int = 1000, rows: int = 1_000
         base_rows=rows,
         unique_keys=(("id",), ("email",)),
         indexed=frozenset({"id", "email", "org_id", "user_id"}),
-        overlay_indexes={"id": "PRIMARY", "email": "email"},
+        overlay_indexes=(("id", "PRIMARY"), ("email", "email")),
     )
 
 
