@@ -8,6 +8,7 @@ Values that depend on storage (AUTO_INCREMENT, row counts, sizes, times) are lef
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -389,3 +390,32 @@ def test_prepared_information_schema(pair: Pair, proxy: Any, upstream: Any) -> N
         cur.close()
     finally:
         conn.close()
+
+
+def test_branch_view(pair: Pair) -> None:
+    """A view created on the branch is listed and described like the copy's; its definition
+    names the branch's database, never an overlay schema."""
+    pair.same("CREATE VIEW named AS SELECT id, name FROM parent WHERE id > 0")
+    pair.same("SHOW FULL TABLES WHERE Table_type = 'VIEW'")
+    pair.same("SHOW COLUMNS FROM named")
+    pair.same(
+        "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES"
+        " WHERE TABLE_SCHEMA = '{db}' AND TABLE_NAME = 'named'"
+    )
+    pair.same(
+        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS"
+        " WHERE TABLE_SCHEMA = '{db}' AND TABLE_NAME = 'named' ORDER BY ORDINAL_POSITION"
+    )
+    got, want = pair.both("SHOW CREATE VIEW named")
+    assert got[0] == want[0]
+    assert got[1][0][0] == "named"
+    assert " VIEW `named` AS select " in got[1][0][1]
+    with pair.branch.cursor() as cur:
+        cur.execute(
+            "SELECT TABLE_SCHEMA, VIEW_DEFINITION FROM information_schema.VIEWS"
+            " WHERE TABLE_SCHEMA = %s",
+            (pair.db,),
+        )
+        rows = cur.fetchall()
+    assert [r[0] for r in rows] == [pair.db]
+    assert not re.search(r"`_bdb_[0-9a-f]{8}_", rows[0][1] + got[1][0][1])  # no overlay schema
