@@ -26,39 +26,17 @@ from branchdb.sqlrewrite.reads import db_prefix_fixes, quote_ident, reference_ed
 from branchdb.sqlrewrite.refs import TableRef, splice
 
 from .readplan_agg import plan_aggregate
+from .readplan_block import aggregates, block_targets, factors, visible
 from .readplan_estimate import prefer_left_join, probed_rows
 from .readplan_model import DirtyTable, Half, Target, base_half, overlay_half, text_with
 from .readplan_order import limits, outer_order
+from .readplan_sub import find_subqueries, sub_edit
 from .readplan_text import Layout, add_condition, layout
 
 Edit = tuple[int, int, str]
-#: Beyond this many changed tables in one FROM, 2^n branches cost more than the naive form.
-MAX_DISTRIBUTED = 3
 #: Plans remembered (applications repeat their statements; planning costs ~0.2 ms).
 PLAN_CACHE = 2048
 _PLANS: OrderedDict[tuple[object, ...], str | None] = OrderedDict()
-_AGG_NAMES = frozenset(
-    {
-        "BIT_AND",
-        "BIT_OR",
-        "BIT_XOR",
-        "STD",
-        "STDDEV",
-        "STDDEV_POP",
-        "STDDEV_SAMP",
-        "VARIANCE",
-        "VAR_POP",
-        "VAR_SAMP",
-        "JSON_ARRAYAGG",
-        "JSON_OBJECTAGG",
-        "GROUP_CONCAT",
-        "COUNT",
-        "SUM",
-        "AVG",
-        "MIN",
-        "MAX",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -104,101 +82,37 @@ def _plan(
     replacements: list[tuple[TableRef, str]],
     dirty: dict[int, DirtyTable],
 ) -> str | None:
-    block = _block(sql, tokens, tree, replacements, dirty)
-    if block is None:
-        return None
-    if _aggregates(block.select):
-        return plan_aggregate(
-            block.sql, block.select, block.lay, block.targets, block.fixed, single=block.single
-        )
-    return _distribute(block)
-
-
-def _block(
-    sql: str,
-    tokens: list[Token],
-    tree: exp.Expression,
-    replacements: list[tuple[TableRef, str]],
-    dirty: dict[int, DirtyTable],
-) -> Block | None:
     if not isinstance(tree, exp.Select) or tree.args.get("with") is not None:
         return None
     lay = layout(tokens)
-    frm = tree.args.get("from_")
-    if lay is None or frm is None:
+    if lay is None or tree.args.get("from_") is None:
         return None
-    factors = [frm.this] + [j.this for j in tree.args.get("joins") or []]
-    joins = tree.args.get("joins") or []
-    by_node = {id(r.node): r for r, _ in replacements}
-    visible = [_visible(f) for f in factors]
-    if None in visible or len({v.lower() for v in visible if v}) != len(visible):
-        return None
-    targets = []
-    for i, factor in enumerate(factors):
-        ref = by_node.get(id(factor))
-        if ref is None or ref.start not in dirty or not _preserved(i, joins):
-            continue
-        dt = dirty[ref.start]
-        if not dt.pk or not all(dt.has_column(c) for c in dt.pk):
-            continue
-        span_end = max([ref.end, *(e for _, e in ref.hint_spans), _alias_end(factor)])
-        hints = " ".join(sql[s:e] for s, e in ref.hint_spans)
-        targets.append(Target(ref, dt, ref.alias or ref.name, (ref.start, span_end), hints))
-    if not targets or len(targets) > MAX_DISTRIBUTED:
-        return None
-    split = {t.ref.start for t in targets}
+    subs = find_subqueries(sql, tokens, tree, replacements, dirty)
+    taken = {p.target.ref.start for p in subs}
+    targets = block_targets(sql, tree, [p for p in replacements if p[0].start not in taken], dirty)
+    split = taken | {t.ref.start for t in targets or ()}
     naive = [(r, text) for r, text in replacements if r.start not in split]
     fixed = reference_edits(naive) + db_prefix_fixes(tree, [r for r, _ in replacements])
-    return Block(sql[: lay.end], tree, lay, tuple(targets), tuple(fixed), len(factors) == 1)
+    sub_edits = [sub_edit(sql, p, fixed, 10 + i) for i, p in enumerate(subs)]
+    fixed = [e for e in fixed if not any(s <= e[0] and e[1] <= t for s, t, _ in sub_edits)]
+    fixed += sub_edits
+    if targets is None:
+        return splice(sql, fixed) if sub_edits else None
+    block = Block(sql[: lay.end], tree, lay, tuple(targets), tuple(fixed), len(factors(tree)) == 1)
+    if aggregates(block.select):
+        planned = plan_aggregate(
+            block.sql, block.select, block.lay, block.targets, block.fixed, single=block.single
+        )
+    else:
+        planned = _distribute(block)
+    if planned is None and sub_edits:  # the subqueries' rewrite alone, the rest naive
+        rest = reference_edits([(t.ref, _naive(replacements, t)) for t in targets])
+        return splice(sql, fixed + rest)
+    return planned
 
 
-def _visible(factor: exp.Expression) -> str | None:
-    if isinstance(factor, exp.Table):
-        return factor.alias or factor.name
-    if isinstance(factor, exp.Subquery) and factor.alias:
-        return factor.alias
-    return None
-
-
-def _alias_end(factor: exp.Expression) -> int:
-    alias = factor.args.get("alias")
-    ident = alias.this if isinstance(alias, exp.TableAlias) else None
-    if isinstance(ident, exp.Identifier) and "end" in ident.meta:
-        return int(ident.meta["end"]) + 1
-    return 0
-
-
-def _preserved(i: int, joins: list[exp.Join]) -> bool:
-    """Whether FROM item `i` keeps all its rows (not the NULL side of an outer join)."""
-    if i > 0 and joins[i - 1].side in ("LEFT", "FULL"):
-        return False
-    return not any(j.side in ("RIGHT", "FULL") for j in joins[i:])
-
-
-def _walk_block(node: exp.Expression) -> list[exp.Expression]:
-    """Nodes of one query block, not entering subqueries."""
-    out = [node]
-    for child in node.iter_expressions():
-        if isinstance(child, (exp.Subquery, exp.Select, exp.Union)):
-            continue
-        out.extend(_walk_block(child))
-    return out
-
-
-def _aggregates(select: exp.Select) -> bool:
-    """Whether the block aggregates or windows (its rows are not a union of per-half rows)."""
-    if select.args.get("group") is not None or select.args.get("having") is not None:
-        return True
-    roots: list[exp.Expression] = list(select.expressions)
-    if select.args.get("order") is not None:
-        roots.append(select.args["order"])
-    for root in roots:
-        for node in _walk_block(root):
-            if isinstance(node, (exp.AggFunc, exp.Window)):
-                return True
-            if isinstance(node, exp.Anonymous) and str(node.this).upper() in _AGG_NAMES:
-                return True
-    return False
+def _naive(replacements: list[tuple[TableRef, str]], t: Target) -> str:
+    return next(text for r, text in replacements if r.start == t.ref.start)
 
 
 def _bare_star(select: exp.Select, lay: Layout) -> tuple[int, int] | None:
@@ -234,7 +148,7 @@ def _distribute(block: Block) -> str | None:
     if star is not None and any(left_join):
         frm = sel.args["from_"]
         factors = [frm.this] + [j.this for j in sel.args.get("joins") or []]
-        star_text = ", ".join(f"{quote_ident(_visible(f) or '')}.*" for f in factors)
+        star_text = ", ".join(f"{quote_ident(visible(f) or '')}.*" for f in factors)
     half_tail = ""  # ORDER BY without LIMIT: only the outer sort matters
     if lim is not None and lim.per_half is not None:
         end_of_order = lay.limit if lay.limit is not None else lay.end
