@@ -69,9 +69,11 @@ def plan(
     after: TableMeta,
     actions: list[Action],
     default_sql: dict[str, str | None],
+    prefix_keys: frozenset[tuple[str, ...]] = frozenset(),
 ) -> AlterPlan:
     """`default_sql`: for each column the ALTER adds (lower-case), the constant every existing
-    row gets, or None when it is not a constant."""
+    row gets, or None when it is not a constant. `prefix_keys`: unique keys the ALTER adds (lower-
+    case names) over column prefixes, which a duplicate check on whole values would miss."""
     out = AlterPlan()
     if any(a.kind in ("other", "primary_key") for a in actions):
         out.materialize = "a change no column mapping expresses"
@@ -104,6 +106,9 @@ def plan(
             out.materialize = "a unique key over a new column"
             return out
         named = tuple(o for o in olds if o is not None)
+        if tuple(c.lower() for c in key) in prefix_keys:
+            out.materialize = "a new unique key over column prefixes"
+            return out
         if tuple(o.lower() for o in named) not in pre_keys:
             out.unique.append(named)
     return out

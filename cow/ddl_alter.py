@@ -206,7 +206,7 @@ async def _plan_cow(
     ]
     if not trial:
         return AlterPlan()  # foreign keys only: no column changes
-    after = await _scratch_result(
+    after, prefix_keys = await _scratch_result(
         engine, client, ts, rest if len(trial) == len(actions) else _rebuild(ctx.sql, 0, trial)
     )
     defaults = {
@@ -214,7 +214,7 @@ async def _plan_cow(
         for c in after.columns
         if pre.column(c.name) is None or any(a.new_name == c.name for a in actions)
     }
-    decided = plan(ts.column_map, base, pre, after, actions, defaults)
+    decided = plan(ts.column_map, base, pre, after, actions, defaults, prefix_keys)
     if decided.materialize is not None:
         return decided
     view = merged_view(ts, base, pre, engine.base_filter(ctx.branch, *ts.base_key))
@@ -242,9 +242,10 @@ async def _exists(engine: BranchEngine, select: str) -> bool:
 
 async def _scratch_result(
     engine: BranchEngine, client: Executor, ts: TableState, rest: str
-) -> TableMeta:
+) -> tuple[TableMeta, frozenset[tuple[str, ...]]]:
     """The overlay's metadata as the ALTER (text `rest` after the table name) leaves it, tried
-    on an empty copy (no foreign keys, no triggers) with the client's sql_mode."""
+    on an empty copy (no foreign keys, no triggers) with the client's sql_mode; and its unique
+    keys over column prefixes that the overlay does not have yet."""
     c = engine.control
     scratch = f"_bdb_alter_{secrets.token_hex(4)}"
     target = qualified(CATALOG_DB, scratch)
@@ -262,10 +263,27 @@ async def _scratch_result(
         finally:
             await c.query(f"SET SESSION sql_mode = {quote_str(own)}")
         after = await load_table_meta(c, CATALOG_DB, scratch)
+        prefixed = await _prefix_unique_keys(c, CATALOG_DB, scratch)
     finally:
         await c.query(f"DROP TABLE IF EXISTS {target}")
     assert after is not None
-    return after
+    return after, prefixed - await _prefix_unique_keys(c, ts.overlay_db, ts.overlay_table)
+
+
+async def _prefix_unique_keys(control: Executor, db: str, table: str) -> frozenset[tuple[str, ...]]:
+    """Unique keys (lower-case column names) that index column prefixes."""
+    res = await control.query(
+        "SELECT INDEX_NAME, LOWER(COLUMN_NAME), SUB_PART FROM information_schema.STATISTICS"
+        f" WHERE TABLE_SCHEMA = {quote_str(db)} AND TABLE_NAME = {quote_str(table)}"
+        " AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX"
+    )
+    keys: dict[str, list[str]] = {}
+    prefixed: set[str] = set()
+    for index, column, sub_part in ((text(v) for v in r) for r in res.rows):
+        keys.setdefault(index or "", []).append(column or "")
+        if sub_part is not None:
+            prefixed.add(index or "")
+    return frozenset(tuple(keys[i]) for i in prefixed)
 
 
 def _constant_default(engine: BranchEngine, col: ColumnMeta) -> str | None:

@@ -22,7 +22,7 @@ from .engine import BranchEngine
 from .executor import Executor, quote_ident, text
 from .fkchecks import fk_checks_off
 from .naming import tomb_table
-from .storage import base_expr, copy_columns, filter_match, tomb_match
+from .storage import base_expr, copy_columns, filter_match, tomb_match, trigger_ddl
 from .tablemeta import TableMeta, qualified
 
 CHUNK_ROWS = 100_000
@@ -42,7 +42,11 @@ async def materialize(engine: BranchEngine, branch: BranchInfo, ts: TableState) 
     copied = 0
     if base is not None:
         await drop_triggers(engine.control, ts)
-        copied = await _copy(engine, ts, base, overlay, filt)
+        try:
+            copied = await _copy(engine, ts, base, overlay, filt)
+        except BaseException:
+            await _undo_copy(engine.control, ts, base)
+            raise
         await engine.control.query(f"DELETE FROM {qualified(ts.overlay_db, ts.tomb_table)}")
     ts.state = "materialized"
     ts.column_map = {}
@@ -56,6 +60,25 @@ async def materialize(engine: BranchEngine, branch: BranchInfo, ts: TableState) 
         secs=round(time.monotonic() - started, 3),
     )
     return copied
+
+
+async def _undo_copy(control: Executor, ts: TableState, base: TableMeta) -> None:
+    """Put a `cow` table back as it was after a failed copy: the rows the copy wrote are the
+    overlay rows whose key is not tombstoned (every row the branch wrote is), and the triggers
+    come back."""
+    ov = qualified(ts.overlay_db, ts.overlay_table)
+    if base.primary_key:
+        # Single-table DELETE (no alias: MariaDB 10.11 takes none); the subquery names the
+        # overlay by its table name.
+        hidden = tomb_match(ts, base, ts.overlay_table, same_stmt_hides=True)
+        await control.query(f"DELETE FROM {ov} WHERE {hidden}")
+        for sql in trigger_ddl(ts, base):
+            await control.query(sql)
+    else:
+        # Without a key, the branch's rows exist only together with the marker row.
+        await control.query(
+            f"DELETE FROM {ov} WHERE {tomb_match(ts, base, ov, same_stmt_hides=True)}"
+        )
 
 
 async def drop_triggers(control: Executor, ts: TableState) -> None:
