@@ -186,3 +186,14 @@ def test_anti_join_rule() -> None:
     tree = parse("SELECT * FROM users ORDER BY id LIMIT 10")
     rows = probed_rows(tree, "users", USERS, alone=True, limit_rows=10)  # type: ignore[arg-type]
     assert rows == 1010 and prefer_left_join(rows, USERS)
+
+
+def test_in_and_exists_subqueries_become_two_membership_tests() -> None:
+    sql = plan("SELECT g.id FROM orgs g WHERE g.id NOT IN (SELECT org_id FROM users)")
+    assert sql is not None and sql.startswith("SELECT g.id FROM orgs g WHERE NOT (g.id IN (")
+    assert ") OR g.id IN (SELECT org_id FROM users AS `users` WHERE NOT EXISTS" in sql
+    sql = plan("SELECT g.id FROM orgs g WHERE EXISTS (SELECT 1 FROM users u WHERE u.org_id = g.id)")
+    assert sql is not None and "(EXISTS (SELECT 1 FROM `ov`.`users` AS `u`" in sql
+    assert "OR EXISTS (SELECT 1 FROM (users AS `u` LEFT JOIN" in sql  # correlated: probes
+    # A grouped subquery keeps the naive form.
+    assert plan("SELECT id FROM orgs WHERE id IN (SELECT MAX(org_id) FROM users)") is None
