@@ -8,6 +8,7 @@ committed, as the implicit commit of DDL does on a real copy; the client is then
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.tokenizer_core import TokenType
 
 from branchdb.sqlrewrite.dml import foreign_key_spans
 from branchdb.sqlrewrite.refs import all_table_refs, splice
@@ -71,33 +72,44 @@ async def create_table(
     refs = all_table_refs(tree, tokens)
     fk = foreign_key_spans(ctx.sql, tokens)
     select = tree.expression if isinstance(tree.expression, (exp.Select, exp.Union)) else None
-    skip = frozenset(
-        r.start for r in refs if r.node is node or any(a <= r.start < b for a, b in fk)
-    )
-    edits: list[Edit] = []
+    in_fk_starts = {r.start for r in refs if any(a <= r.start < b for a, b in fk)}
+    skip = frozenset(in_fk_starts | {r.start for r in refs if r.node is node})
+    merged: list[Edit] = []
     if select is not None:
-        edits.extend(await engine.read_edits(ctx, refs, tree, skip=skip))
-    replaced = {e[0] for e in edits}
+        merged = await engine.read_edits(ctx, refs, tree, skip=skip)
+    starts = {r.start for r in refs}
+    replaced = {e[0] for e in merged} & starts
+    # The table's shape comes from the branch tables themselves (a UNION of overlay and base
+    # would change column attributes, e.g. add DEFAULT 0), its rows from the merged reads.
+    plain: list[Edit] = [e for e in merged if e[0] not in starts]
+    common: list[Edit] = []
     for ref in refs:
         rdb = ref.db or ctx.current_db
-        if ref.node is node:
-            edits.append((ref.start, ref.end, qualified(ovdb, name)))
-        elif any(a <= ref.start < b for a, b in fk):
+        if ref.start in replaced:
+            ts = ctx.branch.tables.get((rdb or "", ref.name))
+            table = (
+                qualified(ts.overlay_db, ts.overlay_table) if ts else qualified(rdb or "", ref.name)
+            )
+            plain.append(
+                (ref.start, ref.end, table + ("" if ref.alias else f" AS {quote_ident(ref.name)}"))
+            )
+        elif ref.node is node:
+            common.append((ref.start, ref.end, qualified(ovdb, name)))
+        elif ref.start in in_fk_starts:
             if ref.db is not None:  # unqualified ones resolve to sibling overlays already
                 await engine.prepare(ctx.branch, ref.db)
-                edits.append(
-                    (ref.start, ref.end, qualified(overlay_db(ctx.branch.id, ref.db), ref.name))
-                )
-        elif ref.start in replaced or rdb is None:
-            continue
-        else:
+                parent = qualified(overlay_db(ctx.branch.id, ref.db), ref.name)
+                common.append((ref.start, ref.end, parent))
+        elif rdb is not None:
             ts = ctx.branch.tables.get((rdb, ref.name))
             if ts is not None and ts.state != "dropped":  # LIKE / SELECT FROM a branch table
-                edits.append((ref.start, ref.end, qualified(ts.overlay_db, ts.overlay_table)))
+                common.append((ref.start, ref.end, qualified(ts.overlay_db, ts.overlay_table)))
             elif select is None and not await exists_on_branch(engine, ctx, rdb, ref.name):
                 raise unknown_table(rdb, ref.name)  # LIKE a table the branch does not have
             else:
-                edits.append((ref.start, ref.end, qualified(rdb, ref.name)))
+                common.append((ref.start, ref.end, qualified(rdb, ref.name)))
+    edits = merged + common
+    shape = plain + common
     await clear_slot(engine, ovdb, name)  # a dropped table's leftovers, a pre-created overlay
     # CREATE TABLE commits implicitly, as on a real copy.
     checks = await client_fk_checks(client)
@@ -111,7 +123,11 @@ async def create_table(
             async with fk_checks_off(engine.control):
                 reply = await engine.control.query(sql)
     else:
-        reply = await _create_select(engine, sql)
+        at = _select_start(tokens, next(r.end for r in refs if r.node is node))
+        head = splice(ctx.sql[:at], [e for e in edits if e[0] < at])
+        fill = splice(ctx.sql, [e for e in edits if e[0] >= at])[at:]
+        shaped = splice(ctx.sql, [e for e in shape if e[0] >= at])[at:]
+        reply = await _create_select(engine, qualified(ovdb, name), head, shaped, fill)
     await mirror_grants(engine.control, ctx.branch.id, db, await current_grantee(client))
     await engine.grant_new(ctx.branch, db)
     ts = TableState(db, name, "created", ovdb, name, tomb_table(name))
@@ -120,21 +136,45 @@ async def create_table(
     return OkReply(reply.affected_rows, 0, reply.warnings, reply.info)
 
 
-async def _create_select(engine: BranchEngine, sql: str) -> QueryResult:
-    """CREATE TABLE … SELECT on the control connection under READ COMMITTED: InnoDB then reads
-    the base with consistent reads (REPEATABLE READ would take shared locks on base rows)."""
+def _select_start(tokens: list, after: int) -> int:  # type: ignore[type-arg]
+    """Where the SELECT of `CREATE TABLE t [(defs)] [options] [AS] SELECT …` begins."""
+    depth = 0
+    for i, t in enumerate(tokens):
+        if t.start < after:
+            continue
+        word = t.text.upper()
+        if t.token_type == TokenType.L_PAREN:
+            nxt = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
+            if depth == 0 and nxt in ("SELECT", "WITH", "("):
+                return int(t.start)
+            depth += 1
+        elif t.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and word in ("SELECT", "WITH") and t.token_type != TokenType.IDENTIFIER:
+            return int(t.start)
+    raise _ns("this form of CREATE TABLE … SELECT")
+
+
+async def _create_select(
+    engine: BranchEngine, target: str, head: str, shaped: str, fill: str
+) -> QueryResult:
+    """CREATE TABLE … SELECT on the control connection, in two steps: the table from the
+    SELECT over the branch tables' own definitions (no rows), then its rows from the branch's
+    merged reads, under READ COMMITTED so InnoDB reads the base with consistent reads
+    (REPEATABLE READ would take shared locks on base rows)."""
     c = engine.control
-    var = (
-        "@@SESSION.tx_isolation"
-        if engine.flavor == "mariadb"
-        else "@@SESSION.transaction_isolation"
-    )
-    res = await c.query(f"SELECT {var}")
+    var = "tx_isolation" if engine.flavor == "mariadb" else "transaction_isolation"
+    res = await c.query(f"SELECT @@SESSION.{var}")
     old = (text(res.rows[0][0]) or "REPEATABLE-READ").replace("-", " ")
     await c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
     try:
         async with fk_checks_off(c):
-            return await c.query(sql)
+            await c.query(f"{head} SELECT * FROM ({shaped}) AS `_bdb_s` LIMIT 0")
+            names = await c.query(f"SELECT * FROM ({shaped}) AS `_bdb_s` LIMIT 0")
+            cols = ", ".join(quote_ident(col.name) for col in names.columns)
+            return await c.query(
+                f"INSERT INTO {target} ({cols}) SELECT * FROM ({fill}) AS `_bdb_s`"
+            )
     finally:
         await c.query(f"SET SESSION TRANSACTION ISOLATION LEVEL {old}")
 

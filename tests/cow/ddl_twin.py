@@ -59,7 +59,8 @@ class Twin:
         )
         got = _norm(res.rows[0][1], ts.overlay_table, table)
         res = await self.world.admin.query(f"SHOW CREATE TABLE `{self.copy_db}`.`{table}`")
-        assert got == _norm(res.rows[0][1], table, table)
+        want = _norm(res.rows[0][1], table, table)
+        assert got == want, f"{got}\n{want}"
 
 
 def _short(reply: Reply) -> Reply:

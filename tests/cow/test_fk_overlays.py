@@ -58,3 +58,36 @@ def test_create_table_on_branch_keeps_foreign_keys(schema: str, upstream: Any) -
         )
 
     run_twin(upstream, schema, body)
+
+
+def test_foreign_key_to_another_schema_points_at_its_overlay(schema: str, upstream: Any) -> None:
+    async def body(t: Twin) -> None:
+        other = f"{t.db}_x"
+        await t.world.admin.query(f"CREATE DATABASE `{other}`")
+        try:
+            await t.world.admin.query(
+                f"CREATE TABLE `{other}`.kid (id INT PRIMARY KEY, pid INT,"
+                f" CONSTRAINT fk_kid FOREIGN KEY (pid) REFERENCES `{t.db}`.parent (id))"
+            )
+            await t.world.admin.query(f"INSERT INTO `{other}`.kid VALUES (1, 1)")
+            got = await t.branch.run(f"INSERT INTO `{other}`.kid VALUES (2, 3)")
+            assert got[:2] == ("ok", 1), got
+            ts = t.branch.branch.tables[(other, "kid")]
+            parent_ov = t.branch.branch.tables.get((t.db, "parent"))
+            res = await t.world.admin.query(
+                "SELECT REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME"
+                " FROM information_schema.KEY_COLUMN_USAGE"
+                f" WHERE TABLE_SCHEMA = '{ts.overlay_db}' AND TABLE_NAME = 'kid'"
+                " AND REFERENCED_TABLE_NAME IS NOT NULL"
+            )
+            want_db = ts.overlay_db.replace(f"_{other}", f"_{t.db}")
+            assert parent_ov is None  # parent is still clean on the branch
+            assert [tuple(v.decode() for v in r) for r in res.rows] == [(want_db, "parent")]
+            rows = await t.branch.run(f"SELECT * FROM `{other}`.kid ORDER BY id")
+            assert rows[2] == ((b"1", b"1"), (b"2", b"3"))
+            base = await t.world.admin.query(f"SELECT COUNT(*) FROM `{other}`.kid")
+            assert base.rows[0][0] in (b"1", 1)
+        finally:
+            await t.world.admin.query(f"DROP DATABASE IF EXISTS `{other}`")
+
+    run_twin(upstream, schema, body)
