@@ -55,6 +55,23 @@ def run_alembic(target: Target, step: Callable[[Config], None]) -> StepResult:
     return StepResult(error, log)
 
 
+REVISIONS = ("r1", "r2", "r3", "r4", "r5")
+
+
+def upgrade_to(revision: str) -> Callable[[Config], None]:
+    def step(cfg: Config) -> None:
+        command.upgrade(cfg, revision)
+
+    return step
+
+
+def downgrade_to(revision: str) -> Callable[[Config], None]:
+    def step(cfg: Config) -> None:
+        command.downgrade(cfg, revision)
+
+    return step
+
+
 def upgrade(cfg: Config) -> None:
     command.upgrade(cfg, "head")
 

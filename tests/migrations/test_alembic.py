@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from . import alembic_runner as alembic
-from .conftest import Sides
+from .conftest import MakeSides, Sides
+from .seed import seed_shop_target
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -44,4 +45,26 @@ def test_downgrade_to_base_matches_real_copy(alembic_sides: Sides) -> None:
     down = alembic.run_alembic(made.branch, alembic.downgrade)
     assert down.error is None, down.describe("downgrade on the branch")
     assert made.compare() == []
+    assert made.base_changes() == []
+
+
+def test_stepwise_upgrade_and_downgrade_match_real_copy(sides: MakeSides) -> None:
+    """One revision per run, each on a new connection, as a developer migrates over days.
+
+    Every run first reads the branch's alembic_version (a table the branch created, found through
+    DESCRIBE in another session) and ends with an UPDATE of it; the branch must equal the real
+    copy after every step, up and down.
+    """
+    made = sides(seed_shop_target)
+    ups = [(f"upgrade {rev}", alembic.upgrade_to(rev)) for rev in alembic.REVISIONS]
+    downs = [
+        (f"downgrade {rev}", alembic.downgrade_to(rev))
+        for rev in (*reversed(alembic.REVISIONS[:-1]), "base")
+    ]
+    for what, step in ups + downs:
+        on_copy = alembic.run_alembic(made.copy, step)
+        assert on_copy.error is None, on_copy.describe(f"{what} on the real copy")
+        on_branch = alembic.run_alembic(made.branch, step)
+        assert on_branch.error is None, on_branch.describe(f"{what} on the branch")
+        assert made.compare() == [], f"after {what}"
     assert made.base_changes() == []
