@@ -117,6 +117,9 @@ class BranchInfo:
     #: tables are `created` ones in its overlay schema) or "dropped" (a base database hidden on
     #: the branch, with all its tables).
     databases: dict[str, str] = field(default_factory=dict)
+    #: Lower-case names of temporary tables any session of the branch created (not persisted:
+    #: they live and die with their connections; see `ddl_temp`).
+    temp_names: set[str] = field(default_factory=set)
     #: Lower-case names of tables a statement must not pass through (dirty or filtered).
     watch: frozenset[str] = frozenset()
 

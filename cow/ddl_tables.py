@@ -24,6 +24,7 @@ from .ddl_common import (
     table_exists_error,
     unknown_table,
 )
+from .ddl_temp import create_temporary
 from .engine import BranchEngine, Edit
 from .executor import Executor, QueryResult, quote_ident, quote_str, text
 from .fkchecks import fk_checks_off
@@ -51,10 +52,9 @@ async def create_table(
     tokens: list,  # type: ignore[type-arg]
 ) -> Outcome:
     props = tree.args.get("properties")
-    if props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions):
-        # A temporary table would shadow base and branch tables on this connection only, and
-        # the engine does not track per-connection tables: its writes would go to the overlay.
-        raise _ns("CREATE TEMPORARY TABLE (session tables are not tracked by branchdb)")
+    temporary = props is not None and any(
+        isinstance(p, exp.TemporaryProperty) for p in props.expressions
+    )
     schema = tree.this
     node = schema.this if isinstance(schema, exp.Schema) else schema
     if not isinstance(node, exp.Table):
@@ -62,6 +62,10 @@ async def create_table(
     db, name = db_of(ctx, node), node.name
     if not await db_exists_on_branch(engine, ctx, db):
         raise unknown_db(db)
+    if temporary:
+        exists = await exists_on_branch(engine, ctx, db, name)
+        refs = all_table_refs(tree, tokens)
+        return await create_temporary(engine, ctx, client, tree, refs, node, exists)
     if await exists_on_branch(engine, ctx, db, name):
         if tree.args.get("exists"):
             await client.query("DO 0")  # a statement boundary, as the server's own note

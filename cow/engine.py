@@ -258,6 +258,13 @@ class BranchEngine:
             if kw == "HELP":
                 return Passthrough()
             return await self._read(ctx, locking=kind == Kind.LOCKING_READ)
+        if kind in (Kind.WRITE, Kind.DDL) and ctx.branch.temp_names:
+            from .ddl_temp import mentions_temp, route_temp
+
+            if mentions_temp(ctx):  # this connection's temporary tables: not branch tables
+                routed = await route_temp(self, ctx, client, kw)
+                if routed is not None:
+                    return routed
         if kind == Kind.WRITE:
             if kw in ("INSERT", "REPLACE", "UPDATE", "DELETE"):
                 # Overlays carry the base's foreign keys but hold only changed rows: shown, not

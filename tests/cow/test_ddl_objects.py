@@ -25,8 +25,6 @@ def test_create_like_and_create_select(schema: str, upstream: Any) -> None:
         await t.both("CREATE TABLE snap SELECT 1 AS x")  # 1050
         await t.both("CREATE TABLE IF NOT EXISTS snap (x INT)")  # a note
         await t.both("CREATE TABLE bad LIKE missing")  # 1146
-        await t.both("CREATE TEMPORARY TABLE tmp1 (a INT)", same=False)
-        assert (await t.branch.run("CREATE TEMPORARY TABLE tmp1 (a INT)")) == ("err", 1235)
 
     run_twin(upstream, schema, body)
 
@@ -189,5 +187,42 @@ def test_create_select_takes_no_lock_on_base_rows(schema: str, upstream: Any) ->
             (b"p3",),
         )
         await mate.query("ROLLBACK")
+
+    run_twin(upstream, schema, body)
+
+
+def test_temporary_tables(schema: str, upstream: Any) -> None:
+    async def body(t: Twin) -> None:
+        await t.both("UPDATE other SET s = 'branch' WHERE k = 1")
+        await t.both("CREATE TEMPORARY TABLE scratch (id INT PRIMARY KEY, note VARCHAR(10))")
+        await t.both("INSERT INTO scratch VALUES (1, 'a'), (2, 'b')")
+        await t.both("UPDATE scratch SET note = 'c' WHERE id = 2")
+        await t.both("INSERT INTO scratch SELECT id + 10, note FROM scratch")
+        await t.rows("SELECT * FROM scratch ORDER BY id")
+        await t.rows("SELECT s.id, o.s FROM scratch s JOIN other o ON o.k = s.id ORDER BY s.id")
+        await t.both("CREATE TEMPORARY TABLE like_other LIKE other")
+        await t.both("INSERT INTO like_other VALUES (5, 'e')")
+        await t.rows("SELECT * FROM like_other")
+        await t.both("DROP TEMPORARY TABLE like_other")
+        await t.both("SELECT * FROM like_other")
+        await t.both("DELETE FROM scratch WHERE id > 10")
+        await t.both("DROP TABLE scratch")
+        await t.both("SELECT * FROM scratch")
+        # refused: mixing with base tables (base locks), shadowing a branch table
+        await t.both("CREATE TEMPORARY TABLE s2 (id INT)")
+        got = await t.branch.run("INSERT INTO s2 SELECT k FROM other")
+        assert got == ("err", 1235), got
+        got = await t.branch.run("CREATE TEMPORARY TABLE other (x INT)")
+        assert got == ("err", 1235), got
+        got = await t.branch.run("CREATE TEMPORARY TABLE s3 SELECT * FROM parent")
+        assert got == ("err", 1235), got
+        # another connection of the branch does not see this one's temporary tables
+        second = await t.world.session(t.branch.branch, t.db)
+        assert await second.run("SELECT * FROM s2") == ("err", 1146)
+        assert await second.run("INSERT INTO s2 VALUES (1)") == ("err", 1146)
+        res = await t.world.admin.query(
+            f"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{t.db}'"
+        )
+        assert res.rows[0][0] in (b"3", 3)
 
     run_twin(upstream, schema, body)
