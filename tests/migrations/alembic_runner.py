@@ -55,7 +55,7 @@ def run_alembic(target: Target, step: Callable[[Config], None]) -> StepResult:
     return StepResult(error, log)
 
 
-REVISIONS = ("r1", "r2", "r3", "r4", "r5")
+REVISIONS = ("r1", "r2", "r3", "r4", "r5", "r6")
 
 
 def upgrade_to(revision: str) -> Callable[[Config], None]:

@@ -42,6 +42,12 @@ orders = Table(
     Column("amount", Numeric(10, 2), nullable=False),
     Column("comment", String(255), nullable=True),
     Column("placed", Date, nullable=False),
+    Column(
+        "product_id",
+        Integer,
+        ForeignKey("products.id", name="fk_orders_product"),
+        nullable=True,
+    ),
     Index("ix_orders_placed", "placed"),
 )
 
@@ -50,6 +56,7 @@ products = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(100), nullable=False),
+    UniqueConstraint("name", name="uq_products_name"),
 )
 
 addresses = Table(

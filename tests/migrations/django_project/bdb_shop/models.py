@@ -1,4 +1,4 @@
-"""The shop's models at the last migration (0005): FKs, uniques, an index and a M2M."""
+"""The shop's models at the last migration (0006): FKs, uniques, an index and a M2M."""
 
 # mypy: disallow-subclassing-any=False
 from __future__ import annotations
@@ -15,16 +15,16 @@ class Customer(models.Model):
     email = models.EmailField(max_length=254, unique=True)
 
 
-class Tag(models.Model):
+class Label(models.Model):
     label = models.CharField(max_length=50, unique=True)
 
 
 class Product(models.Model):
     name = models.CharField(max_length=100)
-    price = models.DecimalField(max_digits=10, decimal_places=2)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     sku = models.CharField(max_length=32, default="")
-    tags = models.ManyToManyField(Tag, related_name="products")
+    tags = models.ManyToManyField(Label, related_name="products")
 
     class Meta:
         indexes = [models.Index(fields=["name"], name="product_name_idx")]
