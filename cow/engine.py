@@ -550,7 +550,12 @@ class BranchEngine:
             return
         from .materialize import materialize  # local: it imports this module
 
-        await materialize(self, branch, ts)
+        try:
+            # Best effort: another session's uncommitted write to this table holds overlay
+            # rows the copy would need; then the table simply stays `cow` (nothing changed).
+            await materialize(self, branch, ts, lock_wait=1)
+        except UpstreamError:
+            return
 
     async def prepare(self, branch: BranchInfo, db: str | None) -> None:
         """Create empty overlay tables for every base table of `db` ahead of need.

@@ -176,3 +176,37 @@ def test_failed_copy_leaves_the_table_as_it_was(schema: str, upstream: Any) -> N
     assert out["state"] == "cow"
     assert out["same_rows"] is True
     assert out["after"][2] == ((b"1000", b"1"),)
+
+
+async def _busy(upstream: Any, db: str) -> dict[str, Any]:
+    world = await World.open(upstream)
+    world.engine.materialize_below = 1000
+    out: dict[str, Any] = {}
+    try:
+        a = world.admin
+        await a.query(f"USE `{db}`")
+        await a.query("CREATE TABLE busy (id INT PRIMARY KEY, v INT NOT NULL)")
+        await a.query("INSERT INTO busy SELECT seq, seq FROM seq_1_to_100")
+        first = await world.branch(db)
+        second = await world.session(first.branch, db)
+        await first.run("BEGIN")
+        await first.run("UPDATE busy SET v = -7 WHERE id = 7")  # in a transaction: stays cow
+        started = time.perf_counter()
+        out["second"] = await second.run("UPDATE busy SET v = -8 WHERE id = 8")
+        out["second_secs"] = time.perf_counter() - started
+        out["state_while_open"] = first.branch.tables[(db, "busy")].state
+        await first.run("COMMIT")
+        out["rows"] = await second.run("SELECT COUNT(*), SUM(v < 0), SUM(v) FROM busy")
+    finally:
+        await world.close()
+    return out
+
+
+def test_small_table_copy_gives_way_to_open_transactions(schema: str, upstream: Any) -> None:
+    """Another session of the branch holds uncommitted rows of the table: the copy would wait
+    for them, so it gives up after a second and the table stays `cow`, correct."""
+    out = asyncio.run(_busy(upstream, schema))
+    assert out["second"][:2] == ("ok", 1)
+    assert out["state_while_open"] == "cow"
+    assert out["second_secs"] < 8
+    assert out["rows"][2] == ((b"100", b"2", str(5050 - 14 - 16).encode()),)
