@@ -1,10 +1,10 @@
 """Django migrations on a branch: `migrate` and `migrate bdb_shop zero` against a real copy.
 
 The shared database is at 0001 with rows (categories, customers, products); the branch applies
-0002 to 0005 (a column with a default, an index, a M2M, a table with two FKs, a RunPython data
-migration, a unique constraint, a rename) through the proxy, the real copy directly. Tables,
-SHOW CREATE TABLE and rows must be equal (django_migrations without its applied timestamps), and
-the shared schema unchanged.
+0002 to 0006 (a column with a default, an index, a M2M, a table with two FKs, a RunPython data
+migration, a unique constraint, a column rename, a type change, a model rename) through the
+proxy, the real copy directly. Tables, SHOW CREATE TABLE and rows must be equal (django_migrations
+without its applied timestamps), and the shared schema unchanged.
 """
 
 from __future__ import annotations
