@@ -91,9 +91,15 @@ async def _fingerprint(admin: AioMysqlExecutor, db: str) -> Any:
     return out
 
 
-def run_twin(upstream: Any, db: str, body: Body, base: tuple[str, ...] = BASE) -> None:
+def run_twin(
+    upstream: Any, db: str, body: Body, base: tuple[str, ...] = BASE, *, materialize: bool = False
+) -> None:
+    """Run `body` on a branch of `db` and a real copy. Without `materialize`, written tables
+    stay `cow`; with it, tables under 1000 rows are copied whole on a write (`materialized`)."""
+
     async def main() -> None:
         world = await World.open(upstream)
+        world.engine.materialize_below = 1000 if materialize else 0
         copy_db = f"{db}_copy"
         try:
             await world.admin.query(f"CREATE DATABASE `{copy_db}`")
