@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from . import alembic_runner as alembic
-from .conftest import MakeSides, Sides
 from .seed import seed_shop_target
+from .sides import MakeSides, Sides
 
 pytestmark = pytest.mark.timeout(60)
 

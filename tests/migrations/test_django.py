@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import MakeSides, Sides
 from .django_runner import django_seed, migrate
+from .sides import MakeSides, Sides
 
 pytestmark = pytest.mark.timeout(90)
 

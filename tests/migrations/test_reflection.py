@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from . import alembic_runner as alembic
-from .conftest import Sides
 from .reflect import reflected, reflection_differences
+from .sides import Sides
 
 pytestmark = pytest.mark.timeout(60)
 
