@@ -28,7 +28,7 @@ def _plain(value: Any) -> Any:
 
 def reflected(target: Target) -> dict[str, Any]:
     """{"metadata": {table: DDL}, "inspector": {call: result}} of `target`'s database."""
-    engine = create_engine(target.url(), poolclass=NullPool)
+    engine = create_engine(target.url(), poolclass=NullPool, connect_args={"read_timeout": 30})
     try:
         meta = MetaData()
         meta.reflect(engine)

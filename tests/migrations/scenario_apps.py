@@ -38,7 +38,7 @@ def sqlalchemy_app(target: Target, branch: str | None = None) -> dict[str, Any]:
         Column("name", String(255)),
         Column("email", String(255)),
     )
-    engine = create_engine(target.url(), poolclass=NullPool)
+    engine = create_engine(target.url(), poolclass=NullPool, connect_args={"read_timeout": 30})
     steps: list[str] = []
     try:
         with engine.begin() as conn:
