@@ -70,6 +70,8 @@ async def run_on_branch(session: ClientSession, packet: Packet) -> None:
         await _prepare_use(session, part)
     if len(parts) == 1:
         outcome = await engine.plan_and_run(_context(session, parts[0]), executor)
+        if isinstance(outcome, ErrorReply):
+            session._pending_database = None  # a refused USE changes nothing
         if isinstance(outcome, Passthrough):
             session.relay_command(packet.raw)
             return

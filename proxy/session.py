@@ -358,7 +358,13 @@ class ClientSession(asyncio.Protocol):
                 from branchdb.cow.ddl import physical_db  # databases created on the branch
 
                 found = physical_db(self.branch_info, database)
-                if found is not None and found != database:
+                if found is None:  # dropped on the branch
+                    self._pending_database = None
+                    err = BranchDBError(1049, f"Unknown database '{database}'", sqlstate="42000")
+                    reply = encode_packet(err.packet(self.capabilities), packet.last_seq + 1)
+                    self.finish_with(reply)
+                    return
+                if found != database:
                     payload = bytes((Command.INIT_DB,)) + found.encode("utf-8", "surrogateescape")
                     raw = encode_packet(payload, packet.last_seq)
             self.relay_command(raw, Reply.SIMPLE)

@@ -37,3 +37,40 @@ def test_use_and_init_db_of_a_branch_database(proxy: Any, upstream: Any, schema:
             assert cur.rowcount == 1
     finally:
         conn.close()
+
+
+def test_a_database_dropped_on_the_branch_is_unknown(
+    proxy: Any, upstream: Any, schema: str
+) -> None:
+    import pymysql
+
+    branch = f"test-{secrets.token_hex(4)}"
+    direct = upstream.connect(autocommit=True)
+    try:
+        with direct.cursor() as cur:
+            cur.execute(f"CREATE TABLE `{schema}`.t (id INT PRIMARY KEY)")
+    finally:
+        direct.close()
+    conn = proxy.connect(branch=branch, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE `{schema}`")
+            assert cur.rowcount == 1
+            for attempt in (lambda: conn.select_db(schema), lambda: cur.execute(f"USE `{schema}`")):
+                try:
+                    attempt()
+                except pymysql.err.OperationalError as e:
+                    assert e.args[0] == 1049
+                else:
+                    raise AssertionError("the dropped database was selected")
+            cur.execute("SELECT DATABASE()")
+            assert cur.fetchall() == ((None,),)
+    finally:
+        conn.close()
+    direct = upstream.connect(autocommit=True)
+    try:
+        with direct.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM `{schema}`.t")  # the base still has it
+            assert cur.fetchall() == ((0,),)
+    finally:
+        direct.close()
