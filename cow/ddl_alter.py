@@ -250,22 +250,24 @@ async def _scratch_result(
     scratch = f"_bdb_alter_{secrets.token_hex(4)}"
     target = qualified(CATALOG_DB, scratch)
     mode = text((await client.query("SELECT @@SESSION.sql_mode")).rows[0][0]) or ""
-    own = text((await c.query("SELECT @@SESSION.sql_mode")).rows[0][0]) or ""
-    await c.query(f"CREATE TABLE {target} LIKE {qualified(ts.overlay_db, ts.overlay_table)}")
-    try:
-        await c.query(f"SET SESSION sql_mode = {quote_str(mode)}")
+    # The engine's lock: no other control-connection work runs under the client's sql_mode.
+    async with engine._lock:
+        own = text((await c.query("SELECT @@SESSION.sql_mode")).rows[0][0]) or ""
+        await c.query(f"CREATE TABLE {target} LIKE {qualified(ts.overlay_db, ts.overlay_table)}")
         try:
-            async with fk_checks_off(c):
-                await c.query(f"ALTER TABLE {target}{rest}")
-        except UpstreamError as e:
-            msg = e.message.replace(scratch, ts.table).replace(CATALOG_DB, ts.base_db)
-            raise EngineError(e.errno, e.sqlstate, msg) from None
+            await c.query(f"SET SESSION sql_mode = {quote_str(mode)}")
+            try:
+                async with fk_checks_off(c):
+                    await c.query(f"ALTER TABLE {target}{rest}")
+            except UpstreamError as e:
+                msg = e.message.replace(scratch, ts.table).replace(CATALOG_DB, ts.base_db)
+                raise EngineError(e.errno, e.sqlstate, msg) from None
+            finally:
+                await c.query(f"SET SESSION sql_mode = {quote_str(own)}")
+            after = await load_table_meta(c, CATALOG_DB, scratch)
+            prefixed = await _prefix_unique_keys(c, CATALOG_DB, scratch)
         finally:
-            await c.query(f"SET SESSION sql_mode = {quote_str(own)}")
-        after = await load_table_meta(c, CATALOG_DB, scratch)
-        prefixed = await _prefix_unique_keys(c, CATALOG_DB, scratch)
-    finally:
-        await c.query(f"DROP TABLE IF EXISTS {target}")
+            await c.query(f"DROP TABLE IF EXISTS {target}")
     assert after is not None
     return after, prefixed - await _prefix_unique_keys(c, ts.overlay_db, ts.overlay_table)
 
