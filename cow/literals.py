@@ -105,3 +105,40 @@ def literal_from_result(col: Column, value: bytes | None, charsets: dict[int, st
         return f"X'{value.hex()}'"
     cs = charsets.get(col.charset, "utf8mb4")
     return f"_{cs} X'{value.hex()}'"
+
+
+_TEMPORAL_CASTS = {"date": "DATE", "datetime": "DATETIME", "timestamp": "DATETIME", "time": "TIME"}
+
+
+def typed_literal(col: ColumnMeta, value: bytes | None) -> str:
+    """`literal_from_copy`, with the column's collation or temporal type attached, so that a
+    value compares and converts as the column's own value would where no column types it."""
+    lit = literal_from_copy(col, value)
+    if value is None:
+        return lit
+    if col.kind == "string" and col.collation:
+        return f"{lit} COLLATE {col.collation}"
+    cast = _TEMPORAL_CASTS.get(col.data_type)
+    if cast is not None:
+        scale = col.column_type.partition("(")[2].rstrip(")")
+        return f"CAST({lit} AS {cast}{f'({scale})' if scale.isdigit() else ''})"
+    return lit
+
+
+def literal_table(cols: list[ColumnMeta], rows: list[tuple[bytes | None, ...]]) -> str:
+    """A derived table holding `rows` (read with `copy_expr` of `cols`) under the columns' names.
+
+    Stands in for a private copy of a table's rows inside one statement. A temporary table would
+    do too, but creating one inside a transaction marks the transaction as having changed a
+    non-transactional table (ROLLBACK TO SAVEPOINT then warns 1196), which a real copy never does.
+    """
+    names = [quote_ident(c.name) for c in cols]
+    if not rows:
+        return "(SELECT " + ", ".join(f"NULL AS {n}" for n in names) + " FROM DUAL WHERE 0)"
+    selects = []
+    for i, row in enumerate(rows):
+        values = [typed_literal(c, v) for c, v in zip(cols, row, strict=True)]
+        if i == 0:
+            values = [f"{v} AS {n}" for v, n in zip(values, names, strict=True)]
+        selects.append("SELECT " + ", ".join(values))
+    return "(" + " UNION ALL ".join(selects) + ")"

@@ -14,6 +14,7 @@ statement runs again, so the server reports the 1062 (or applies IGNORE/REPLACE/
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -39,7 +40,7 @@ from branchdb.sqlrewrite.refs import (
 from .catalog import TableState
 from .engine import BranchEngine, Edit
 from .executor import Executor, QueryResult, UpstreamError, quote_ident
-from .literals import literal_from_result
+from .literals import literal_from_result, literal_table
 from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext, not_supported
 from .storage import (
     GEN_VAR,
@@ -47,13 +48,14 @@ from .storage import (
     copy_select_list,
     filter_match,
     insert_copied,
-    insert_literal_rows,
     mapped_base,
     tomb_match,
 )
 from .tablemeta import TableMeta, qualified
 
 SAVEPOINT = "_bdb_stmt"
+#: Where a statement takes a private copy of a joined table's rows (see Scratch).
+_SCRATCH_MARK = re.compile(r"\{_bdb_j\d+\}")
 MAX_ATTEMPTS = 4
 
 
@@ -279,9 +281,9 @@ async def _update_delete(
 
 @dataclass
 class Scratch:
-    """A temporary copy of the rows of one joined table that take part in a statement."""
+    """A private copy of the rows of one joined table that take part in a statement."""
 
-    name: str  # qualified temporary table name
+    name: str  # placeholder in the statement text for the rows' literal table
     like: str  # qualified table it is created LIKE
     meta: TableMeta
     select: str  # plain SELECT of the participating rows (copy expressions)
@@ -325,7 +327,7 @@ async def _scratch_plan(
             meta = found
         cols = meta.stored_columns
         exprs = ", ".join(copy_expr(c, ref.visible_name) for c in cols)
-        name = qualified(targets[0].ts.base_db, f"_bdb_j{k}")  # session-private temporary table
+        name = f"{{_bdb_j{k}}}"  # replaced by the rows' literal table at execution
         scratch.append(
             Scratch(name, like, meta, f"SELECT DISTINCT {exprs} FROM {from_text}{where}")
         )
@@ -594,9 +596,6 @@ async def _execute(
         await _reset_gen(client)
         await atomic.fail()
         raise
-    finally:
-        for sc in scratch or []:
-            await client.query(f"DROP TEMPORARY TABLE IF EXISTS {sc.name}")
     return OkReply(res.affected_rows, res.insert_id, res.warnings, res.info)
 
 
@@ -631,15 +630,11 @@ async def _attempts(
             if t.extra:
                 assert t.base is not None
                 await insert_copied(client, t.ts, t.base, t.overlay, t.extra)
+        sql = user_sql
         for sc in scratch or []:
             if sc.rows is None:
                 sc.rows = [r for r in (await client.query(sc.select)).rows if any(r)]
-            await client.query(f"DROP TEMPORARY TABLE IF EXISTS {sc.name}")
-            await client.query(f"CREATE TEMPORARY TABLE {sc.name} LIKE {sc.like}")
-            await insert_literal_rows(
-                client, sc.name, sc.meta, [c.name for c in sc.meta.stored_columns], sc.rows
-            )
-        sql = user_sql
+            sql = sql.replace(sc.name, literal_table(list(sc.meta.stored_columns), sc.rows), 1)
         if pk_sql is not None:
             keys = (await client.query(pk_sql)).rows
             if not keys:
@@ -648,7 +643,7 @@ async def _attempts(
                 await atomic.ok()
                 info = "Rows matched: 0  Changed: 0  Warnings: 0" if _is_update(sql) else ""
                 return QueryResult(info=info)
-            sql = user_sql.replace("{_bdb_keys}", _key_condition(targets[0], keys), 1)
+            sql = sql.replace("{_bdb_keys}", _key_condition(targets[0], keys), 1)
         await client.query(f"SET {GEN_VAR} = {engine.next_gen()}")
         forced = targets[0].force_ai
         if forced is not None:
@@ -678,7 +673,7 @@ def _shared_tables_read(user_sql: str, current_db: str | None) -> list[str]:
     from .engine import SYSTEM_DBS
     from .naming import is_internal_db
 
-    sql = user_sql.replace("{_bdb_keys}", "1")
+    sql = _SCRATCH_MARK.sub("(SELECT 1 AS `_bdb_x`)", user_sql.replace("{_bdb_keys}", "1"))
     try:
         refs = all_table_refs(parse(sql), tokenize(sql))
     except Unparseable:

@@ -4,7 +4,7 @@ The statement generator of tests/cow/test_differential.py produces the sequence;
 has its literals turned into `?` parameters and runs through mysql-connector's prepared cursor
 (COM_STMT_PREPARE/EXECUTE) on a branch via the proxy and on a real copy directly. Transaction
 control (BEGIN/COMMIT/ROLLBACK/SAVEPOINT) stays text, as drivers send it; the `autocommit`
-variant leaves it out (see TX_BUG). Every reply must be
+variant leaves it out. Every reply must be
 identical (rows, affected rows, last insert id, warnings, error codes) and the base untouched.
 
 BRANCHDB_DIFF_STATEMENTS (default 1000) sets the length, BRANCHDB_DIFF_SEED the seed.
@@ -92,18 +92,8 @@ def run(conn: Any, sql: str) -> tuple[Any, ...]:
         return ("err", e.errno)
 
 
-#: Why the run with transactions can differ from a real copy, as of e0ed96b (1412 is fixed): a
-#: ROLLBACK TO SAVEPOINT after branch writes reports warning 1196 "Some non-transactional changed
-#: tables couldn't be rolled back" on the branch (text queries too; seed 5, statement #276).
-#: Whether a seed meets it depends on the sequence, so the xfail is not strict (XPASS shows).
-TX_BUG = (
-    "engine: ROLLBACK TO SAVEPOINT after branch writes gives warning 1196 (non-transactional "
-    "changed tables couldn't be rolled back), text and prepared alike"
-)
-
-
 class NoTxGen(Gen):  # type: ignore[misc]
-    """The same statements without transaction control (autocommit=1 only, until TX_BUG)."""
+    """The same statements without transaction control (autocommit=1 only)."""
 
     def tx(self) -> str:
         return "SELECT 1"
@@ -158,7 +148,7 @@ def differential(
 
 @pytest.mark.parametrize(
     "transactions",
-    [False, pytest.param(True, marks=pytest.mark.xfail(strict=False, reason=TX_BUG))],
+    [False, True],
     ids=["autocommit", "transactions"],
 )
 def test_differential_prepared(upstream: Any, proxy: Any, schema: str, transactions: bool) -> None:
