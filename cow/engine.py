@@ -33,7 +33,8 @@ from .fkchecks import fk_checks_off
 from .grants import current_grantee, mirror_grants
 from .infoschema import InfoTable, branch_table_sql, load_info_tables
 from .lifecycle import Lifecycle
-from .metadata import answer_metadata, refuse_internal, touches_metadata
+from .metadata import answer_metadata
+from .metadata_guard import refuse_internal, touches_metadata
 from .naming import OVERLAY_PREFIX, branch_of_overlay, is_internal_db, overlay_db, tomb_table
 from .outcome import (
     EngineError,
@@ -217,7 +218,7 @@ class BranchEngine:
             return True  # once: let the engine prepare overlays before a transaction reads
         low = sql.lower()
         if touches_metadata(low):
-            return True  # SHOW/DESCRIBE, information_schema, internal schemas (cow/metadata.py)
+            return True  # SHOW/DESCRIBE, information_schema, internal schemas (metadata_guard)
         done = self._prepared_lower.get(branch.id, set())
         for d in self._all_dbs:
             if d not in done and (d + "." in low or d + "`." in low):
