@@ -29,9 +29,9 @@ from .readplan_agg import plan_aggregate
 from .readplan_block import aggregates, block_targets, factors, visible
 from .readplan_estimate import prefer_left_join, probed_rows
 from .readplan_model import DirtyTable, Half, Target, base_half, overlay_half, text_with
-from .readplan_order import limits, outer_order
+from .readplan_order import hidden_order, limits, outer_order
 from .readplan_sub import find_subqueries, sub_edit
-from .readplan_text import Layout, add_condition, layout
+from .readplan_text import Layout, add_condition, layout, order_keys
 
 Edit = tuple[int, int, str]
 #: Plans remembered (applications repeat their statements; planning costs ~0.2 ms).
@@ -44,6 +44,7 @@ class Block:
     """What every strategy needs to know of the statement."""
 
     sql: str
+    tokens: list[Token]
     select: exp.Select
     lay: Layout
     targets: tuple[Target, ...]
@@ -98,7 +99,8 @@ def _plan(
     fixed += sub_edits
     if targets is None:
         return splice(sql, fixed) if sub_edits else None
-    block = Block(sql[: lay.end], tree, lay, tuple(targets), tuple(fixed), len(factors(tree)) == 1)
+    single = len(factors(tree)) == 1
+    block = Block(sql[: lay.end], tokens, tree, lay, tuple(targets), tuple(fixed), single)
     if aggregates(block.select):
         planned = plan_aggregate(
             block.sql, block.select, block.lay, block.targets, block.fixed, single=block.single
@@ -132,8 +134,19 @@ def _distribute(block: Block) -> str | None:
     if block.single:
         star_cols = tuple(c for c, _ in block.targets[0].dt.columns)
     order = outer_order(sel, star_cols, single=block.single)
+    wrap = None
     if order is None:
-        return None
+        key_spans = order_keys(block.tokens, lay)
+        if sel.args.get("distinct") is not None or not key_spans:
+            return None
+        wrap = hidden_order(sel, star_cols, single=block.single)
+        if wrap is None or len(key_spans) != len(sel.args["order"].expressions):
+            return None
+        extra = "".join(
+            f", {text_with(block.sql, key_spans[i], block.fixed)} AS `_bdb_o{i}`"
+            for i in wrap.hidden
+        )
+        order = wrap.order
     if len(lay.items) != len(sel.expressions):
         return None
     star = _bare_star(sel, lay)
@@ -169,11 +182,16 @@ def _distribute(block: Block) -> str | None:
                 conds.append(half.condition)
         if star_text is not None and star is not None:
             edits.append((star[0], star[1], star_text))
+        if wrap is not None:
+            edits.append((lay.items[-1][1], lay.items[-1][1], extra))
         if conds:
             edits.extend(add_condition(lay, " AND ".join(conds)))
         edits.append((lay.tail, lay.end, " " + half_tail if half_tail else ""))
         halves.append("(" + splice(block.sql, edits).strip() + ")")
     glue = " UNION " if sel.args.get("distinct") is not None else " UNION ALL "
+    if wrap is not None:
+        names = ", ".join(quote_ident(n) for n in wrap.names)
+        return f"SELECT {names} FROM ({glue.join(halves)}) AS `_bdb_u` {outer}"
     return glue.join(halves) + (" " + outer if outer else "")
 
 

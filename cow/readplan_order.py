@@ -114,3 +114,65 @@ def outer_order(
             text = quote_ident(names[0])
         keys.append(text + (" DESC" if ordered.args.get("desc") else ""))
     return "ORDER BY " + ", ".join(keys)
+
+
+@dataclass(frozen=True)
+class HiddenOrder:
+    """Sort keys that are not result columns: each half also selects them (`_bdb_o<i>`), and
+    the union is wrapped to sort on them and return only the client's columns."""
+
+    names: tuple[str, ...]  # the result columns, selected from the wrapped union
+    hidden: tuple[int, ...]  # ORDER BY keys added to each half as `_bdb_o<i>`
+    order: str  # ORDER BY over the wrapper's columns
+
+
+def _result_names(items: list[exp.Expression], star_columns: tuple[str, ...] | None) -> list[str]:
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, exp.Alias):
+            names.append(item.alias)
+        elif isinstance(item, exp.Column) and not isinstance(item.this, exp.Star):
+            names.append(item.name)
+        elif star_columns is not None and len(items) == 1:
+            names.extend(star_columns)
+        else:
+            return []
+    return names
+
+
+def hidden_order(
+    select: exp.Select, star_columns: tuple[str, ...] | None, *, single: bool
+) -> HiddenOrder | None:
+    """The wrapped form of an ORDER BY with keys outside the select list, or None."""
+    order = select.args.get("order")
+    items = list(select.expressions)
+    names = _result_names(items, star_columns)
+    lows = [n.lower() for n in names]
+    if order is None or not names or len(set(lows)) != len(lows):
+        return None
+    if any(n.startswith("_bdb_") for n in lows):
+        return None
+    aliases = {i.alias.lower() for i in items if isinstance(i, exp.Alias)}
+    star = _has_star(items)
+    keys, hidden = [], []
+    for i, ordered in enumerate(order.expressions):
+        key = ordered.this
+        pos = None
+        if isinstance(key, exp.Literal) and not key.is_string and key.this.isdigit():
+            pos = int(key.this) if 0 < int(key.this) <= len(names) and not star else None
+            if pos is None:
+                return None
+        elif not star:
+            pos = _position(key, items, single)
+        elif isinstance(key, exp.Column) and key.name.lower() in lows:
+            pos = lows.index(key.name.lower()) + 1
+        if pos is not None:
+            text = quote_ident(names[pos - 1])
+        else:
+            cols = list(key.find_all(exp.Column))
+            if any(not c.table and c.name.lower() in aliases for c in cols):
+                return None  # a select alias inside an expression: not valid in a select list
+            text = f"`_bdb_o{i}`"
+            hidden.append(i)
+        keys.append(text + (" DESC" if ordered.args.get("desc") else ""))
+    return HiddenOrder(tuple(names), tuple(hidden), "ORDER BY " + ", ".join(keys))

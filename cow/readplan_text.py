@@ -127,3 +127,30 @@ def add_condition(lay: Layout, cond: str) -> list[tuple[int, int, str]]:
         (lay.where[1], lay.where[1], " ("),
         (lay.where_end, lay.where_end, f") AND {cond} "),
     ]
+
+
+def order_keys(tokens: list[Token], lay: Layout) -> list[tuple[int, int]]:
+    """Spans of the ORDER BY keys, each without its ASC/DESC ([] without ORDER BY)."""
+    if lay.order is None:
+        return []
+    stop = lay.limit if lay.limit is not None else lay.end
+    toks = [t for t in tokens if lay.order <= t.start < stop][1:]
+    groups: list[list[Token]] = [[]]
+    depth = 0
+    for t in toks:
+        if t.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif t.token_type == TokenType.R_PAREN:
+            depth -= 1
+        if depth == 0 and t.token_type == TokenType.COMMA:
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    spans = []
+    for g in groups:
+        if g and _word(g[-1]) in ("ASC", "DESC"):
+            g = g[:-1]
+        if not g:
+            return []
+        spans.append((g[0].start, g[-1].end + 1))
+    return spans

@@ -83,7 +83,15 @@ QUERIES: tuple[tuple[str, bool, bool], ...] = (
     ("SELECT id, name FROM users ORDER BY {db}.users.id LIMIT 4", True, True),
     ("SELECT id FROM users WHERE score = 50 ORDER BY id", True, True),
     ("SELECT id, name, score FROM users ORDER BY score DESC, id LIMIT 12", True, True),
-    ("SELECT name FROM users WHERE score < 3 ORDER BY name, id", True, False),
+    ("SELECT name FROM users WHERE score < 3 ORDER BY name, id", True, True),
+    ("SELECT name FROM users ORDER BY score DESC, id LIMIT 7 OFFSET 3", True, True),
+    ("SELECT * FROM users ORDER BY LOWER(name) DESC, id LIMIT 4", True, True),
+    (
+        "SELECT u.name, o.amount FROM users u JOIN orders o ON o.user_id = u.id"
+        " ORDER BY o.id DESC LIMIT 5",
+        True,
+        True,
+    ),
     ("SELECT COUNT(*) FROM users", True, True),
     (
         "SELECT COUNT(*), COUNT(score), SUM(score), AVG(score) FROM users WHERE org_id < 10",
@@ -172,7 +180,7 @@ QUERIES: tuple[tuple[str, bool, bool], ...] = (
         False,
         False,
     ),
-    ("SELECT name FROM users WHERE name LIKE 'n1%' ORDER BY name, id LIMIT 3", True, False),
+    ("SELECT name FROM users WHERE name LIKE 'n1%' ORDER BY name, id LIMIT 3", True, True),
     ("SELECT id, name FROM users WHERE name LIKE 'n1%' ORDER BY name, id LIMIT 3", True, True),
     ("SELECT id FROM users WHERE id > 2000 ORDER BY id LIMIT 3", True, True),
     ("SELECT COUNT(*) FROM users WHERE id = -1", True, True),

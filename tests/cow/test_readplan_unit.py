@@ -133,7 +133,8 @@ def test_grouped_windowed_and_unmapped_orders_fall_back() -> None:
     assert plan("SELECT org_id, COUNT(*) FROM users GROUP BY org_id") is None
     assert plan("SELECT id, ROW_NUMBER() OVER (ORDER BY id) FROM users") is None
     assert plan("SELECT JSON_ARRAYAGG(id) FROM users") is None
-    assert plan("SELECT name FROM users ORDER BY id LIMIT 3") is None
+    assert plan("SELECT DISTINCT name FROM users ORDER BY id LIMIT 3") is None
+    assert plan("SELECT name AS n FROM users ORDER BY n + 1 LIMIT 3") is None
     assert plan("WITH x AS (SELECT 1) SELECT * FROM users") is None
 
 
@@ -197,3 +198,14 @@ def test_in_and_exists_subqueries_become_two_membership_tests() -> None:
     assert "OR EXISTS (SELECT 1 FROM (users AS `u` LEFT JOIN" in sql  # correlated: probes
     # A grouped subquery keeps the naive form.
     assert plan("SELECT id FROM orgs WHERE id IN (SELECT MAX(org_id) FROM users)") is None
+
+
+def test_sort_keys_outside_the_select_list_are_carried_hidden() -> None:
+    sql = plan("SELECT name FROM users u ORDER BY u.id DESC LIMIT 3")
+    assert sql is not None
+    assert sql.startswith("SELECT `name` FROM ((SELECT name, u.id AS `_bdb_o0` FROM")
+    assert sql.endswith(") AS `_bdb_u` ORDER BY `_bdb_o0` DESC LIMIT 3")
+    sql = plan("SELECT * FROM users ORDER BY LOWER(name), id LIMIT 3")
+    assert sql is not None and sql.startswith("SELECT `id`, `org_id`, `email`, `name` FROM (")
+    assert "LOWER(name) AS `_bdb_o0`" in sql and "ORDER BY `_bdb_o0`, `id` LIMIT 3" in sql
+    assert plan("SELECT id, id FROM users ORDER BY name LIMIT 3") is None  # duplicate names
