@@ -11,7 +11,7 @@ from sqlglot import exp
 from sqlglot.tokenizer_core import TokenType
 
 from branchdb.sqlrewrite.dml import foreign_key_spans
-from branchdb.sqlrewrite.refs import all_table_refs, splice
+from branchdb.sqlrewrite.refs import all_table_refs, cte_names, splice
 
 from .catalog import TableState
 from .ddl_alter import db_of
@@ -75,45 +75,48 @@ async def create_table(
     await engine.control.query(f"CREATE DATABASE IF NOT EXISTS {quote_ident(ovdb)}")
     refs = all_table_refs(tree, tokens)
     fk = foreign_key_spans(ctx.sql, tokens)
-    select = tree.expression if isinstance(tree.expression, (exp.Select, exp.Union)) else None
+    select = tree.expression
+    while isinstance(select, exp.Subquery):  # CREATE TABLE t AS (SELECT …)
+        select = select.this
+    if not isinstance(select, (exp.Select, exp.Union)):
+        select = None
     in_fk_starts = {r.start for r in refs if any(a <= r.start < b for a, b in fk)}
     skip = frozenset(in_fk_starts | {r.start for r in refs if r.node is node})
+    ctes = cte_names(tree)
     merged: list[Edit] = []
     if select is not None:
         merged = await engine.read_edits(ctx, refs, tree, skip=skip)
     starts = {r.start for r in refs}
-    replaced = {e[0] for e in merged} & starts
-    # The table's shape comes from the branch tables themselves (a UNION of overlay and base
-    # would change column attributes, e.g. add DEFAULT 0), its rows from the merged reads.
+    # The table's shape comes from the branch tables' own definitions, each read as an empty
+    # derived table (which the server types exactly as the table itself: a UNION of overlay
+    # and base would change column attributes); its rows from the merged reads.
     plain: list[Edit] = [e for e in merged if e[0] not in starts]
-    common: list[Edit] = []
+    edits: list[Edit] = list(merged)
     for ref in refs:
         rdb = ref.db or ctx.current_db
-        if ref.start in replaced:
-            ts = ctx.branch.tables.get((rdb or "", ref.name))
-            table = (
-                qualified(ts.overlay_db, ts.overlay_table) if ts else qualified(rdb or "", ref.name)
-            )
-            plain.append(
-                (ref.start, ref.end, table + ("" if ref.alias else f" AS {quote_ident(ref.name)}"))
-            )
-        elif ref.node is node:
-            common.append((ref.start, ref.end, qualified(ovdb, name)))
+        if ref.node is node:
+            target = (ref.start, ref.end, qualified(ovdb, name))
+            edits.append(target)
+            plain.append(target)
         elif ref.start in in_fk_starts:
             if ref.db is not None:  # unqualified ones resolve to sibling overlays already
                 await engine.prepare(ctx.branch, ref.db)
                 parent = qualified(overlay_db(ctx.branch.id, ref.db), ref.name)
-                common.append((ref.start, ref.end, parent))
-        elif rdb is not None:
+                edits.append((ref.start, ref.end, parent))
+        elif rdb is None or (ref.db is None and ref.name in ctes):
+            continue
+        else:
             ts = ctx.branch.tables.get((rdb, ref.name))
             if ts is not None and ts.state != "dropped":  # LIKE / SELECT FROM a branch table
-                common.append((ref.start, ref.end, qualified(ts.overlay_db, ts.overlay_table)))
+                table = qualified(ts.overlay_db, ts.overlay_table)
             elif select is None and not await exists_on_branch(engine, ctx, rdb, ref.name):
                 raise unknown_table(rdb, ref.name)  # LIKE a table the branch does not have
             else:
-                common.append((ref.start, ref.end, qualified(rdb, ref.name)))
-    edits = merged + common
-    shape = plain + common
+                table = qualified(rdb, ref.name)
+            if ref.start not in {e[0] for e in merged}:
+                edits.append((ref.start, ref.end, table))
+            alias = "" if ref.alias else f" AS {quote_ident(ref.name)}"
+            plain.append((ref.start, ref.end, f"(SELECT * FROM {table} LIMIT 0){alias}"))
     await clear_slot(engine, ovdb, name)  # a dropped table's leftovers, a pre-created overlay
     # CREATE TABLE commits implicitly, as on a real copy.
     checks = await client_fk_checks(client)
@@ -128,10 +131,8 @@ async def create_table(
                 reply = await engine.control.query(sql)
     else:
         at = _select_start(tokens, next(r.end for r in refs if r.node is node))
-        head = splice(ctx.sql[:at], [e for e in edits if e[0] < at])
         fill = splice(ctx.sql, [e for e in edits if e[0] >= at])[at:]
-        shaped = splice(ctx.sql, [e for e in shape if e[0] >= at])[at:]
-        reply = await _create_select(engine, qualified(ovdb, name), head, shaped, fill)
+        reply = await _create_select(engine, qualified(ovdb, name), splice(ctx.sql, plain), fill)
     await mirror_grants(engine.control, ctx.branch.id, db, await current_grantee(client))
     await engine.grant_new(ctx.branch, db)
     ts = TableState(db, name, "created", ovdb, name, tomb_table(name))
@@ -159,12 +160,10 @@ def _select_start(tokens: list, after: int) -> int:  # type: ignore[type-arg]
     raise _ns("this form of CREATE TABLE … SELECT")
 
 
-async def _create_select(
-    engine: BranchEngine, target: str, head: str, shaped: str, fill: str
-) -> QueryResult:
-    """CREATE TABLE … SELECT on the control connection, in two steps: the table from the
-    SELECT over the branch tables' own definitions (no rows), then its rows from the branch's
-    merged reads, under READ COMMITTED so InnoDB reads the base with consistent reads
+async def _create_select(engine: BranchEngine, target: str, shaped: str, fill: str) -> QueryResult:
+    """CREATE TABLE … SELECT on the control connection, in two steps: the user's statement over
+    empty derived tables (the table, typed as on a real copy, no rows), then its rows from the
+    branch's merged reads, under READ COMMITTED so InnoDB reads the base with consistent reads
     (REPEATABLE READ would take shared locks on base rows)."""
     c = engine.control
     var = "tx_isolation" if engine.flavor == "mariadb" else "transaction_isolation"
@@ -173,12 +172,10 @@ async def _create_select(
     await c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
     try:
         async with fk_checks_off(c):
-            await c.query(f"{head} SELECT * FROM ({shaped}) AS `_bdb_s` LIMIT 0")
-            names = await c.query(f"SELECT * FROM ({shaped}) AS `_bdb_s` LIMIT 0")
+            await c.query(shaped)
+            names = await c.query(f"SELECT * FROM ({fill}) AS `_bdb_s` LIMIT 0")
             cols = ", ".join(quote_ident(col.name) for col in names.columns)
-            return await c.query(
-                f"INSERT INTO {target} ({cols}) SELECT * FROM ({fill}) AS `_bdb_s`"
-            )
+            return await c.query(f"INSERT INTO {target} ({cols}) {fill}")
     finally:
         await c.query(f"SET SESSION TRANSACTION ISOLATION LEVEL {old}")
 

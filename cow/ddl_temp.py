@@ -59,7 +59,7 @@ async def create_temporary(
     target: exp.Table,
     exists_on_branch: bool,
 ) -> Outcome:
-    if isinstance(tree.expression, (exp.Select, exp.Union)):
+    if isinstance(tree.expression, (exp.Select, exp.Union, exp.Subquery)):
         raise _ns("CREATE TEMPORARY TABLE … SELECT (it would lock the base rows it reads)")
     if exists_on_branch:
         raise _ns("a temporary table named like a table of the branch")

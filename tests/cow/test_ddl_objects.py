@@ -22,6 +22,15 @@ def test_create_like_and_create_select(schema: str, upstream: Any) -> None:
         await t.rows("SELECT * FROM snap ORDER BY k")
         await t.both("CREATE TABLE agg (n INT) SELECT pid, COUNT(*) AS c FROM child GROUP BY pid")
         await t.rows("SELECT * FROM agg ORDER BY pid")
+        await t.both("ALTER TABLE parent ADD COLUMN tag VARCHAR(5) NOT NULL DEFAULT 't'")
+        await t.both("CREATE TABLE snap2 AS (SELECT id, tag, name FROM parent WHERE id > 1)")
+        await t.same_definition("snap2")
+        await t.rows("SELECT * FROM snap2 ORDER BY id")
+        await t.both(
+            "CREATE TABLE snap3 AS WITH c AS (SELECT pid, v FROM child) SELECT p.name, c.v"
+            " FROM c JOIN parent p ON p.id = c.pid"
+        )
+        await t.rows("SELECT * FROM snap3 ORDER BY v")
         await t.both("CREATE TABLE snap SELECT 1 AS x")  # 1050
         await t.both("CREATE TABLE IF NOT EXISTS snap (x INT)")  # a note
         await t.both("CREATE TABLE bad LIKE missing")  # 1146
