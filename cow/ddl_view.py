@@ -49,7 +49,9 @@ async def create_view(
         raise unknown_db(db)
     old = ctx.branch.tables.get((db, name))
     if await exists_on_branch(engine, ctx, db, name):
-        meta = await engine.meta(old.overlay_db, old.overlay_table) if old else None
+        meta = await (
+            engine.meta(old.overlay_db, old.overlay_table) if old else engine.meta(db, name)
+        )
         if not tree.args.get("replace") or meta is None or not meta.is_view:
             raise table_exists_error(name)
     refs = all_table_refs(tree, tokens)

@@ -107,6 +107,14 @@ def test_views_on_a_branch(schema: str, upstream: Any) -> None:
         await t.both("CREATE VIEW ov AS SELECT * FROM other2 WHERE k > 0")
         await t.both("UPDATE other2 SET s = 'w' WHERE k = 2")
         await t.rows("SELECT * FROM ov ORDER BY k")
+        # a base view replaced and dropped on the branch only
+        await t.world.admin.query(f"CREATE VIEW `{t.db}`.bv AS SELECT id FROM `{t.db}`.parent")
+        await t.copy.query("CREATE VIEW bv AS SELECT id FROM parent")
+        await t.both("CREATE OR REPLACE VIEW bv AS SELECT name FROM parent")
+        await t.rows("SELECT * FROM bv ORDER BY name")
+        await t.both("DROP VIEW bv")
+        await t.both("SELECT * FROM bv")
+        await t.world.admin.query(f"DROP VIEW `{t.db}`.bv")
         # writes through a branch view are refused by the server; nothing reaches the base
         await t.both("CREATE VIEW pv AS SELECT id, name FROM parent")
         got = await t.branch.run("UPDATE pv SET name = 'x' WHERE id = 2")
