@@ -31,7 +31,8 @@ def touches_metadata(low: str) -> bool:
     """Cheap pre-check on lower-cased SQL (substring tests only): is it a statement `metadata`,
     `infoschema` or `refuse_internal` must see on a branch?"""
     return (
-        low.lstrip().startswith(_META_HEADS)
+        low.startswith(_META_HEADS)
+        or (low[:1].isspace() and low.lstrip().startswith(_META_HEADS))
         or "information_schema" in low
         or mentions_internal(low)
     )
