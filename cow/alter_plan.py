@@ -140,7 +140,7 @@ def _map_column(
         return "a generated column's expression change"
     mapped = column_map.get(prev.name)
     if mapped is not None and not mapped.startswith(BASE_COLUMN):
-        if not _same_type(prev, col):
+        if not (_same_type(prev, col) or _wider(prev, col)):
             return f"a type change of column {col.name}"
         out.column_map[col.name] = mapped
     else:
