@@ -17,6 +17,16 @@ from .naming import CATALOG_DB, OVERLAY_PREFIX
 from .outcome import EngineError, StatementContext
 
 _META_HEADS = ("show", "desc", "explain")
+#: The SHOW/DESCRIBE forms `metadata` answers. Others (SHOW WARNINGS, EXPLAIN SELECT, …) must keep
+#: passing straight through: the engine's first statement on a connection may run a query of its
+#: own there (grants), which would reset the warnings a SHOW WARNINGS is asking about.
+_META_FORM = re.compile(
+    r"\s*(?:show\s+(?:(?:full|extended)\s+)*"
+    r"(?:tables|columns|fields|index|indexes|keys|databases|schemas|triggers|create"
+    r"|table\s+status)\b"
+    r"|(?:desc|describe|explain)\s+(?!(?:select|insert|update|delete|replace|with|table|values"
+    r"|format|extended|partitions|analyze|for)\b)[`\w$])"
+)
 _INTERNAL_WORD = re.compile(
     re.escape(CATALOG_DB) + r"|" + re.escape(OVERLAY_PREFIX) + r"[\w$]*", re.IGNORECASE
 )
@@ -28,11 +38,11 @@ def mentions_internal(low: str) -> bool:
 
 
 def touches_metadata(low: str) -> bool:
-    """Cheap pre-check on lower-cased SQL (substring tests only): is it a statement `metadata`,
-    `infoschema` or `refuse_internal` must see on a branch?"""
+    """Cheap pre-check on lower-cased SQL: is it a statement `metadata`, `infoschema` or
+    `refuse_internal` must see on a branch? Substring tests, and an anchored match only for
+    statements that start with SHOW/DESC/EXPLAIN."""
     return (
-        low.startswith(_META_HEADS)
-        or (low[:1].isspace() and low.lstrip().startswith(_META_HEADS))
+        ((low.startswith(_META_HEADS) or low[:1].isspace()) and _META_FORM.match(low) is not None)
         or "information_schema" in low
         or mentions_internal(low)
     )

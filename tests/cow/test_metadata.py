@@ -419,3 +419,17 @@ def test_branch_view(pair: Pair) -> None:
         rows = cur.fetchall()
     assert [r[0] for r in rows] == [pair.db]
     assert not re.search(r"`_bdb_[0-9a-f]{8}_", rows[0][1] + got[1][0][1])  # no overlay schema
+
+
+def test_show_warnings_still_reports_the_previous_statement(pair: Pair, proxy: Any) -> None:
+    """SHOW WARNINGS is not a metadata form: on a new connection of the branch it still reports
+    the statement before it, as on the copy."""
+    conn = proxy.connect(branch=_branch_of(pair), database=pair.db, autocommit=True)
+    try:
+        for side in (conn, pair.copy):
+            with side.cursor() as cur:
+                cur.execute("SELECT CAST('1x' AS SIGNED)")
+                cur.execute("SHOW WARNINGS")
+                assert [r[1] for r in cur.fetchall()] == [1292]
+    finally:
+        conn.close()

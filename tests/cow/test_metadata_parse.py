@@ -82,8 +82,23 @@ def test_cheap_precheck() -> None:
         "use _bdb_1234abcd_shop",
     ):
         assert touches_metadata(sql), sql
-    for sql in ("select * from t order by a desc", "update t set showing = 1"):
+    for sql in (
+        "select * from t order by a desc",
+        "update t set showing = 1",
+        "show warnings",  # must stay a passthrough: it reports the previous statement
+        "explain select * from t",
+        "describe select 1",
+        "show variables like 'x'",
+    ):
         assert not touches_metadata(sql), sql
+    for sql in (
+        "show full columns from t",
+        "\n show table  status",
+        "explain t",
+        "desc `t`",
+        "show extended index from t",
+    ):
+        assert touches_metadata(sql), sql
 
 
 def test_internal_names_are_found_in_identifiers_only() -> None:
