@@ -41,7 +41,15 @@ from .catalog import TableState
 from .engine import BranchEngine, Edit
 from .executor import Executor, QueryResult, UpstreamError, quote_ident
 from .literals import literal_from_result, literal_table
-from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext, not_supported
+from .outcome import (
+    NO_DB,
+    EngineError,
+    OkReply,
+    Outcome,
+    ResultReply,
+    StatementContext,
+    not_supported,
+)
 from .storage import (
     GEN_VAR,
     base_expr,
@@ -56,6 +64,7 @@ from .tablemeta import TableMeta, qualified
 SAVEPOINT = "_bdb_stmt"
 #: Where a statement takes a private copy of a joined table's rows (see Scratch).
 _SCRATCH_MARK = re.compile(r"\{_bdb_j\d+\}")
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 MAX_ATTEMPTS = 4
 
 
@@ -494,6 +503,8 @@ async def _insert(
         await _reset_gen(client)
         await atomic.fail()
         raise
+    if res.columns:  # … RETURNING: the rows the overlay statement wrote, as on a real copy
+        return ResultReply(res)
     info = res.info
     if select_rows is not None and not info:
         n = len(select_rows.rows)
@@ -596,6 +607,8 @@ async def _execute(
         await _reset_gen(client)
         await atomic.fail()
         raise
+    if res.columns:  # … RETURNING: the rows the overlay statement wrote, as on a real copy
+        return ResultReply(res)
     return OkReply(res.affected_rows, res.insert_id, res.warnings, res.info)
 
 
@@ -637,13 +650,17 @@ async def _attempts(
             sql = sql.replace(sc.name, literal_table(list(sc.meta.stored_columns), sc.rows), 1)
         if pk_sql is not None:
             keys = (await client.query(pk_sql)).rows
-            if not keys:
+            if not keys and _RETURNING.search(sql):
+                keys_sql = "0"  # run it anyway: the client expects RETURNING's (empty) result
+            elif not keys:
                 # Nothing matches: what the server answers for a WHERE that matched no row.
                 await _reset_gen(client)
                 await atomic.ok()
                 info = "Rows matched: 0  Changed: 0  Warnings: 0" if _is_update(sql) else ""
                 return QueryResult(info=info)
-            sql = sql.replace("{_bdb_keys}", _key_condition(targets[0], keys), 1)
+            else:
+                keys_sql = _key_condition(targets[0], keys)
+            sql = sql.replace("{_bdb_keys}", keys_sql, 1)
         await client.query(f"SET {GEN_VAR} = {engine.next_gen()}")
         forced = targets[0].force_ai
         if forced is not None:
