@@ -107,3 +107,17 @@ def test_rename_materialized_table(schema: str, upstream: Any) -> None:
         await t.rows("SELECT * FROM child_m ORDER BY id")
 
     run_twin(upstream, schema, body, materialize=True)
+
+
+def test_alter_table_rename_to(schema: str, upstream: Any) -> None:
+    async def body(t: Twin) -> None:
+        await t.both("UPDATE other SET s = 'y' WHERE k = 1")
+        await t.both("ALTER TABLE other RENAME TO other3")
+        await t.rows("SELECT * FROM other3 ORDER BY k")
+        await t.both("ALTER TABLE other3 ADD COLUMN q INT NOT NULL DEFAULT 7, RENAME TO other4")
+        await t.rows("SELECT * FROM other4 ORDER BY k")
+        await t.same_definition("other4")
+        await t.both("SELECT * FROM other3")
+        await t.both("ALTER TABLE other4 RENAME TO parent")  # 1050
+
+    run_twin(upstream, schema, body)
