@@ -20,5 +20,5 @@ MYPYPATH=.mypy_root "$MYPY" \
 
 # The test harness (tests/support is imported as `support`, tests/ being on sys.path).
 (cd tests && MYPYPATH=.:../.mypy_root "$MYPY" --config-file ../pyproject.toml \
-    support conftest.py test_fixture_upstream.py) || status=1
+    support conftest.py test_fixture_upstream.py migrations) || status=1
 exit "$status"
