@@ -433,3 +433,32 @@ def test_show_warnings_still_reports_the_previous_statement(pair: Pair, proxy: A
                 assert [r[1] for r in cur.fetchall()] == [1292]
     finally:
         conn.close()
+
+
+def test_schema_grants_only_user_sees_the_branch(pair: Pair, proxy: Any, make_user: Any) -> None:
+    """An account with privileges on the base schema only reads the branch's metadata through
+    the overlay grants branchdb mirrors, and sees no overlay schema."""
+    user = make_user()
+    conn = proxy.connect(
+        f"{user.name}~{_branch_of(pair)}", user.password, database=pair.db, autocommit=True
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW TABLES")
+            assert sorted(r[0] for r in cur.fetchall()) == sorted(TABLES)
+            cur.execute("SHOW COLUMNS FROM parent")
+            assert [r[0] for r in cur.fetchall()] == ["id", "name", "extra"]
+            cur.execute("SHOW CREATE TABLE fresh")
+            assert "fk_fresh_parent" in cur.fetchone()[1]
+            cur.execute(
+                "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS"
+                " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('parent', 'gone')"
+                " ORDER BY ORDINAL_POSITION"
+            )
+            assert cur.fetchall() == (("parent", "id"), ("parent", "name"), ("parent", "extra"))
+            cur.execute("SHOW DATABASES")
+            names = [r[0] for r in cur.fetchall()]
+            assert pair.db in names
+            assert not [n for n in names if n.startswith("_bdb_") or n == "_branchdb"]
+    finally:
+        conn.close()
