@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import mysql.connector
 import pymysql
 import pytest
-from prepared.helpers import admin, branch
+from prepared.helpers import admin, branch, connector
 
 from .links import Target, direct, on_branch
 from .realcopy import real_copy
@@ -70,3 +71,50 @@ def test_returning_on_branch_matches_real_copy(upstream: Any, proxy: Any, schema
         (2, "two"),
         (3, "three"),
     ]
+
+
+PREPARED = (
+    ("INSERT INTO items (v) VALUES (?), (?) RETURNING id, v", ("p1", "p2")),
+    ("REPLACE INTO items (id, v) VALUES (?, ?) RETURNING id, v", (2, "deux")),
+    ("DELETE FROM items WHERE v LIKE ? RETURNING id, v", ("p%",)),
+    ("DELETE FROM items WHERE id = ? RETURNING id", (999,)),
+    ("SELECT id, v FROM items ORDER BY id", ()),
+)
+
+
+def _prepared_replies(conn: Any) -> list[Any]:
+    """The same through COM_STMT_PREPARE/EXECUTE (binary rows), as mysql-connector sends them."""
+    out: list[Any] = []
+    try:
+        for sql, params in PREPARED:
+            cur = conn.cursor(prepared=True)
+            try:
+                cur.execute(sql, params)
+                names = [d[0] for d in cur.description or ()]
+                out.append((sql, names, [tuple(r) for r in cur.fetchall()]))
+            except mysql.connector.Error as e:
+                out.append((sql, "error", e.errno))
+            finally:
+                cur.close()
+    finally:
+        conn.close()
+    return out
+
+
+def test_prepared_returning_on_branch_matches_real_copy(
+    upstream: Any, proxy: Any, schema: str
+) -> None:
+    admin(
+        upstream,
+        f"CREATE TABLE `{schema}`.items (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10))",
+        f"INSERT INTO `{schema}`.items (v) VALUES ('one'), ('two'), ('three')",
+    )
+    with real_copy(upstream, schema) as copy, branch(upstream, "all", prefix="retps") as name:
+        want = _prepared_replies(
+            connector(upstream.host, upstream.port, upstream.user, upstream.password, copy)
+        )
+        got = _prepared_replies(
+            connector(proxy.host, proxy.port, f"{upstream.user}~{name}", upstream.password, schema)
+        )
+    assert got == want
+    assert admin(upstream, f"SELECT COUNT(*) FROM `{schema}`.items") == [(3,)]
