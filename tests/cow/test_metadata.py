@@ -393,8 +393,8 @@ def test_prepared_information_schema(pair: Pair, proxy: Any, upstream: Any) -> N
 
 
 def test_branch_view(pair: Pair) -> None:
-    """A view created on the branch is listed and described like the copy's; its definition
-    names the branch's database, never an overlay schema."""
+    """A view created on the branch is listed and described like the copy's (SHOW CREATE VIEW
+    and information_schema.VIEWS name the branch's database, never an overlay schema)."""
     pair.same("CREATE VIEW named AS SELECT id, name FROM parent WHERE id > 0")
     pair.same("SHOW FULL TABLES WHERE Table_type = 'VIEW'")
     pair.same("SHOW COLUMNS FROM named")
@@ -408,17 +408,14 @@ def test_branch_view(pair: Pair) -> None:
     )
     got, want = pair.both("SHOW CREATE VIEW named")
     assert got[0] == want[0]
-    assert got[1][0][0] == "named"
-    assert " VIEW `named` AS select " in got[1][0][1]
-    with pair.branch.cursor() as cur:
-        cur.execute(
-            "SELECT TABLE_SCHEMA, VIEW_DEFINITION FROM information_schema.VIEWS"
-            " WHERE TABLE_SCHEMA = %s",
-            (pair.db,),
-        )
-        rows = cur.fetchall()
-    assert [r[0] for r in rows] == [pair.db]
-    assert not re.search(r"`_bdb_[0-9a-f]{8}_", rows[0][1] + got[1][0][1])  # no overlay schema
+    # The branch stores its views ALGORITHM=TEMPTABLE (never updatable): the rest is the copy's.
+    algorithm = re.compile(r"ALGORITHM=\w+ ")
+    assert [algorithm.sub("", r[1]) for r in got[1]] == [algorithm.sub("", r[1]) for r in want[1]]
+    assert not re.search(r"`_bdb_[0-9a-f]{8}_", got[1][0][1])  # no overlay schema
+    pair.same(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION"
+        " FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{db}'"
+    )
 
 
 def test_show_warnings_still_reports_the_previous_statement(pair: Pair, proxy: Any) -> None:
