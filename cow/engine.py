@@ -366,16 +366,21 @@ class BranchEngine:
             db = ref.db or ctx.current_db
             if db is None:
                 continue
-            rep = await self.read_text(ctx.branch, db, ref.name)
+            rep = await self.read_text(ctx.branch, db, ref.name, sql=ctx.sql)
             if rep is not None:
                 pairs.append((ref, rep))
         return pairs
 
-    async def read_text(self, branch: BranchInfo, db: str, name: str) -> str | None:
-        """What stands for `db.name` in a read on this branch; None keeps the base table."""
+    async def read_text(
+        self, branch: BranchInfo, db: str, name: str, *, sql: str = ""
+    ) -> str | None:
+        """What stands for `db.name` in a read on this branch; None keeps the base table.
+        (`sql`, the client's statement, only shapes information_schema's column headers.)"""
         if db.lower() == "information_schema":
             info = self.info_tables.get(name.upper())
-            return branch_table_sql(info, branch) if info is not None else None
+            if info is None:
+                return None
+            return branch_table_sql(info, branch, sql=sql, flavor=self.flavor)
         if db in SYSTEM_DBS or is_internal_db(db):
             return None
         ts = branch.tables.get((db, name))

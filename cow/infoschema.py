@@ -19,6 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlglot.tokenizer_core import TokenType
+
+from branchdb.sqlrewrite.refs import Unparseable, tokenize
+
 from .catalog import BranchInfo
 from .executor import Executor, quote_ident, quote_str, text
 from .metadata_scope import (
@@ -90,12 +94,19 @@ def _owner(name: str, cols: tuple[str, ...]) -> tuple[str, str | None] | None:
     return schema, table
 
 
-def branch_table_sql(info: InfoTable, branch: BranchInfo) -> str:
-    """The derived-table text that stands for `information_schema.<info.name>` on `branch`."""
+def branch_table_sql(
+    info: InfoTable, branch: BranchInfo, *, sql: str = "", flavor: str = "mariadb"
+) -> str:
+    """The derived-table text that stands for `information_schema.<info.name>` on `branch`
+    (`sql`: the client's statement, whose spelling of column names MariaDB echoes)."""
     s = quote_ident(info.schema_col)
     t = quote_ident(info.table_col) if info.table_col else None
     src = f"information_schema.{quote_ident(info.name)}"
-    names = ", ".join(quote_ident(c) for c in info.columns)
+    spelled = column_spellings(sql, info) if flavor == "mariadb" and sql else {}
+    names = ", ".join(
+        f"{quote_ident(c)} AS {quote_ident(spelled[c])}" if c in spelled else quote_ident(c)
+        for c in info.columns
+    )
     base_where = [
         f"LEFT({s}, {len(OVERLAY_PREFIX)}) <> {_lit(OVERLAY_PREFIX)}",
         f"{s} <> {_lit(CATALOG_DB)}",
@@ -115,6 +126,29 @@ def branch_table_sql(info: InfoTable, branch: BranchInfo) -> str:
     parts = [f"SELECT {names} FROM {src} WHERE {' AND '.join(base_where)}"]
     parts += _overlay_half(info, branch, src)
     return "(" + " UNION ALL ".join(parts) + ")"
+
+
+def column_spellings(sql: str, info: InfoTable) -> dict[str, str]:
+    """Column names of `info` that the statement spells in another letter case, as first spelled.
+
+    Dialect note: MariaDB names a result column of an information_schema table as the client
+    wrote it (`SELECT table_name` gives the header `table_name`), but a derived table's column as
+    the derived table names it; MySQL 8 answers with the upper-case names either way. Aliasing the
+    derived table's columns as the client spells them keeps MariaDB's headers (clients that read
+    rows as dicts depend on them)."""
+    wanted = {c.upper(): c for c in info.columns}
+    out: dict[str, str] = {}
+    try:
+        tokens = tokenize(sql)
+    except Unparseable:
+        return out
+    for tok in tokens:
+        if tok.token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+            continue
+        col = wanted.get(tok.text.upper())
+        if col is not None and col not in out:
+            out[col] = tok.text
+    return {c: spelled for c, spelled in out.items() if spelled != c}
 
 
 def _overlay_half(info: InfoTable, branch: BranchInfo, src: str) -> list[str]:

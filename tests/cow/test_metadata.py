@@ -172,6 +172,11 @@ INFO_QUERIES = (
     " WHERE TABLE_SCHEMA = '{db}' ORDER BY TABLE_NAME, ORDINAL_POSITION",
     "SELECT c.COLUMN_NAME FROM INFORMATION_SCHEMA.columns AS c WHERE c.table_schema = '{db}'"
     " AND c.table_name = 'parent' ORDER BY c.ordinal_position",
+    # MariaDB names the result columns as the statement spells them (clients read them by name)
+    "SELECT table_name, Column_Name, data_type AS t FROM information_schema.columns"
+    " WHERE table_schema = '{db}' ORDER BY table_name, ordinal_position",
+    "SELECT k.constraint_name, k.referenced_table_name FROM information_schema.KEY_COLUMN_USAGE k"
+    " WHERE k.table_schema = '{db}' AND k.referenced_table_name IS NOT NULL ORDER BY 1",
     "SELECT * FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '{db}'"
     " ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
     "SELECT * FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = '{db}'"
