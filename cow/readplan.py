@@ -30,6 +30,7 @@ from .readplan_block import aggregates, block_targets, factors, visible
 from .readplan_estimate import prefer_left_join, probed_rows
 from .readplan_model import DirtyTable, Half, Target, base_half, overlay_half, text_with
 from .readplan_order import hidden_order, limits, outer_order
+from .readplan_scalar import find_scalars, scalar_edit
 from .readplan_sub import find_subqueries, sub_edit
 from .readplan_text import Layout, add_condition, layout, order_keys
 
@@ -89,14 +90,16 @@ def _plan(
     if lay is None or tree.args.get("from_") is None:
         return None
     subs = find_subqueries(sql, tokens, tree, replacements, dirty)
-    taken = {p.target.ref.start for p in subs}
+    scalars = find_scalars(sql, tokens, tree, replacements, dirty)
+    taken = {p.target.ref.start for p in subs} | {p.target.ref.start for p in scalars}
     targets = block_targets(sql, tree, [p for p in replacements if p[0].start not in taken], dirty)
     split = taken | {t.ref.start for t in targets or ()}
     naive = [(r, text) for r, text in replacements if r.start not in split]
     fixed = reference_edits(naive) + db_prefix_fixes(tree, [r for r, _ in replacements])
     sub_edits = [sub_edit(sql, p, fixed, 10 + i) for i, p in enumerate(subs)]
+    sub_edits += [scalar_edit(sql, p, fixed, 30 + i) for i, p in enumerate(scalars)]
     fixed = [e for e in fixed if not any(s <= e[0] and e[1] <= t for s, t, _ in sub_edits)]
-    fixed += sub_edits
+    fixed += sub_edits + _names_kept(sql, tree, lay, fixed + sub_edits)
     if targets is None:
         return splice(sql, fixed) if sub_edits else None
     single = len(factors(tree)) == 1
@@ -111,6 +114,18 @@ def _plan(
         rest = reference_edits([(t.ref, _naive(replacements, t)) for t in targets])
         return splice(sql, fixed + rest)
     return planned
+
+
+def _names_kept(sql: str, select: exp.Select, lay: Layout, edits: list[Edit]) -> list[Edit]:
+    """Aliases that keep the result column names of unaliased expression items the edits
+    change (the server names such a column by the item's text as written)."""
+    out = []
+    for item, (s, e) in zip(select.expressions, lay.items, strict=False):
+        if isinstance(item, (exp.Alias, exp.Column, exp.Star)) or len(sql[s:e]) > 250:
+            continue
+        if any(s <= es and ee <= e and es < ee for es, ee, _ in edits):
+            out.append((e, e, f" AS {quote_ident(sql[s:e])}"))
+    return out
 
 
 def _naive(replacements: list[tuple[TableRef, str]], t: Target) -> str:

@@ -139,4 +139,4 @@ def tomb_half(dt: DirtyTable, alias: str, original: str, n: int) -> Half:
     """The base rows the branch hides (to subtract): tombstones joined to base rows."""
     src = base_source(dt, alias, original)
     tomb, on = _keys(dt, f"`_bdb_t{n}`", alias)
-    return Half(f"({tomb} STRAIGHT_JOIN {src} ON {on})", keeps_hints=dt.identity)
+    return Half(f"({tomb} JOIN {src} ON {on})", keeps_hints=dt.identity)

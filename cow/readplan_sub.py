@@ -38,7 +38,7 @@ class SubPlan:
     target: Target
 
 
-def _matching_parens(tokens: list[Token]) -> dict[int, int]:
+def matching_parens(tokens: list[Token]) -> dict[int, int]:
     out, stack = {}, []
     for i, t in enumerate(tokens):
         if t.token_type == TokenType.L_PAREN:
@@ -46,6 +46,20 @@ def _matching_parens(tokens: list[Token]) -> dict[int, int]:
         elif t.token_type == TokenType.R_PAREN and stack:
             out[stack.pop()] = i
     return out
+
+
+def enclosing_select(tokens: list[Token], parens: dict[int, int], start: int) -> int | None:
+    """The innermost `( SELECT` whose parentheses hold offset `start` (its `(` token)."""
+    return max(
+        (
+            i
+            for i, j in parens.items()
+            if tokens[i].start < start < tokens[j].start
+            and i + 1 < len(tokens)
+            and tokens[i + 1].token_type == TokenType.SELECT
+        ),
+        default=None,
+    )
 
 
 def _column_start(col: exp.Column) -> int | None:
@@ -67,7 +81,7 @@ def find_subqueries(
     where = select.args.get("where")
     if where is None:
         return []
-    parens = _matching_parens(tokens)
+    parens = matching_parens(tokens)
     out = []
     for node in walk_block(where):
         if isinstance(node, exp.Exists) and isinstance(node.this, exp.Select):
@@ -99,17 +113,7 @@ def _sub_plan(
     if targets is None or len(targets) != 1:
         return None
     target = targets[0]
-    # The innermost `( SELECT` around the changed table is the subquery's own.
-    open_i = max(
-        (
-            i
-            for i, j in parens.items()
-            if tokens[i].start < target.ref.start < tokens[j].start
-            and i + 1 < len(tokens)
-            and tokens[i + 1].token_type == TokenType.SELECT
-        ),
-        default=None,
-    )
+    open_i = enclosing_select(tokens, parens, target.ref.start)
     if open_i is None:
         return None
     close_i = parens[open_i]

@@ -152,6 +152,29 @@ QUERIES: tuple[tuple[str, bool, bool], ...] = (
         False,
         True,
     ),
+    (
+        "SELECT id, (SELECT COUNT(*) FROM orders o WHERE o.user_id = u.id) FROM users u"
+        " WHERE u.id BETWEEN 1 AND 40",
+        False,
+        True,
+    ),
+    (
+        "SELECT o.id, (SELECT score FROM users x WHERE x.id = o.user_id) FROM orders o"
+        " WHERE o.user_id IN (60001, 3, 13, 17, 7)",
+        False,
+        True,
+    ),
+    (
+        "SELECT g.id, (SELECT MAX(score) FROM users u WHERE u.org_id = g.id) AS m,"
+        " (SELECT MIN(name) FROM users u WHERE u.org_id = g.id) AS mn FROM orgs g",
+        False,
+        True,
+    ),
+    (
+        "SELECT id FROM orgs g WHERE (SELECT COUNT(*) FROM users u WHERE u.org_id = g.id) > 70",
+        False,
+        True,
+    ),
     ("SELECT id FROM orgs WHERE id NOT IN (SELECT org_id FROM users)", False, True),
     (
         "SELECT id FROM orgs WHERE id NOT IN (SELECT org_id FROM users WHERE org_id IS NOT NULL"
@@ -382,6 +405,8 @@ class QueryGen:
                 "u.id NOT IN (SELECT user_id FROM orders WHERE status = 'x')",
                 f"u.id IN (SELECT user_id FROM orders WHERE amount > {r.randint(50, 96)})",
                 "NOT EXISTS (SELECT 1 FROM orders o2 WHERE o2.user_id = u.id)",
+                f"(SELECT COUNT(*) FROM orders o2 WHERE o2.user_id = u.id) > {r.randint(0, 2)}",
+                "u.id < (SELECT MAX(o2.user_id) FROM orders o2 WHERE o2.amount > 95)",
             ]
         )
 
@@ -433,6 +458,11 @@ class QueryGen:
                     ("u.id, u.name", "u.id"),
                     ("u.name, u.score", "u.score, u.id"),
                     ("u.id, u.score * 2 AS s2", "s2 DESC, u.id"),
+                    (
+                        "u.id, (SELECT MAX(o2.amount) FROM orders o2 WHERE o2.user_id = u.id)"
+                        " AS mx",
+                        "u.id",
+                    ),
                 ]
             )
         sql = f"SELECT {cols} FROM {frm}{self.where()}"
