@@ -392,6 +392,10 @@ def test_prepared_information_schema(pair: Pair, proxy: Any, upstream: Any) -> N
         assert [r[0] for r in cur.fetchall()] == ["id", "parent_id", "label"]
         cur.execute(sql, (pair.db, "gone"))
         assert cur.fetchall() == []
+        cur.execute("SHOW COLUMNS FROM parent")
+        assert [r[0] for r in cur.fetchall()] == ["id", "name", "extra"]
+        cur.execute("SHOW TABLES")
+        assert sorted(r[0] for r in cur.fetchall()) == sorted(TABLES)
         cur.close()
     finally:
         conn.close()
