@@ -303,7 +303,8 @@ class BranchEngine:
                 )
                 out = await self._read(inner)
                 return RelayQuery(inner.sql) if isinstance(out, Passthrough) else out
-        if not self.may_touch_dirty(ctx.branch, ctx.sql):
+        in_infoschema = (ctx.current_db or "").lower() == "information_schema"
+        if not in_infoschema and not self.may_touch_dirty(ctx.branch, ctx.sql):
             return Passthrough()
         try:
             tokens, tree = parsed(ctx.sql)  # remembered: reads repeat

@@ -12,9 +12,10 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from branchdb.cow.naming import is_internal_db
 from branchdb.proxy import logs
 from branchdb.proxy.constants import ER, MASKED_CAPABILITIES, Capability
-from branchdb.proxy.errors import BranchDBError
+from branchdb.proxy.errors import BranchDBError, internal_db_denied
 from branchdb.proxy.framing import Packet, PacketReader, encode_packet
 from branchdb.proxy.handshake import (
     choose_branch,
@@ -71,6 +72,9 @@ def on_handshake_response(s: ClientSession, packet: Packet) -> None:
         s.config.default_branch,
         s.config.branch_separator,
     )
+    if choice.branch is not None and response.database and is_internal_db(response.database):
+        s._refuse(internal_db_denied(choice.user, response.database), seq=packet.last_seq + 1)
+        return
     caps = response.capabilities & ~MASKED_CAPABILITIES & s.greeting.capabilities
     forwarded = make_handshake_response(
         type(response)(

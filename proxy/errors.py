@@ -23,6 +23,7 @@ SQLSTATE: dict[int, str] = {
     ER.CON_COUNT_ERROR: "08004",
     ER.HANDSHAKE_ERROR: "08S01",
     ER.ACCESS_DENIED_ERROR: "28000",
+    ER.DBACCESS_DENIED_ERROR: "42000",
     ER.UNKNOWN_COM_ERROR: "08S01",
     ER.NET_PACKET_TOO_LARGE: "08S01",
     ER.NET_READ_ERROR: "08S01",
@@ -61,3 +62,14 @@ def not_supported(what: str, why: str = "") -> BranchDBError:
     """The standard refusal: 1235 / 42000, naming what is refused and why."""
     tail = f": {why}" if why else ""
     return BranchDBError(ER.NOT_SUPPORTED_YET, f"branchdb: {what} is not supported{tail}")
+
+
+def internal_db_denied(user: str | None, database: str) -> BranchDBError:
+    """1044 for a branch session choosing one of branchdb's own schemas as its database: the
+    catalog and other branches' overlays are not reachable from a branch (as the engine answers
+    statements that name them)."""
+    return BranchDBError(
+        ER.DBACCESS_DENIED_ERROR,
+        f"Access denied for user '{user or ''}' to database '{database}'"
+        " (branchdb: internal schema, not reachable from a branch)",
+    )

@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, cast
 
+from branchdb.cow.metadata_guard import mentions_internal
+from branchdb.cow.naming import is_internal_db
 from branchdb.proxy import connphase, logs
 from branchdb.proxy.branchrun import run_on_branch
 from branchdb.proxy.capture import Capture
@@ -25,7 +27,7 @@ from branchdb.proxy.constants import (
     Command,
     ServerStatus,
 )
-from branchdb.proxy.errors import BranchDBError, Side, not_supported
+from branchdb.proxy.errors import BranchDBError, Side, internal_db_denied, not_supported
 from branchdb.proxy.framing import Packet, PacketReader, encode_packet
 from branchdb.proxy.handshake import (
     Greeting,
@@ -278,6 +280,9 @@ class ClientSession(asyncio.Protocol):
             return
         if command == Command.INIT_DB:
             self._pending_database = payload[1:].decode("utf-8", "surrogateescape")
+            if self.branch_info is not None and is_internal_db(self._pending_database):
+                self._reply_error(internal_db_denied(self.user, self._pending_database), reply_seq)
+                return
             if self.branch_info is not None:
                 self.state = State.BUSY
                 self._engine_task = asyncio.get_running_loop().create_task(
@@ -301,15 +306,18 @@ class ClientSession(asyncio.Protocol):
         """
         assert self.branch_info is not None
         sql = payload[1:].decode("utf-8", "surrogateescape")
+        if mentions_internal(sql.lower()):
+            return True  # the engine refuses statements naming branchdb's own schemas (1044)
         engine = self.server.engine
+        in_infoschema = (self.database or "").lower() == "information_schema"
         for statement in classify(sql):
             if statement.kind is Kind.SESSION:
                 if statement.keyword == "USE":  # the engine prepares the new database first
                     self._pending_database = use_target(statement.text)
                     return True
                 continue
-            if statement.kind is not Kind.READ:
-                return True
+            if statement.kind is not Kind.READ or in_infoschema:
+                return True  # writes; and unqualified information_schema tables show the branch
             if engine is None or engine.may_touch_dirty(self.branch_info, statement.text):
                 return True
         return False
