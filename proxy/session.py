@@ -272,6 +272,15 @@ class ClientSession(asyncio.Protocol):
                     self.statements = PreparedStatements(self)
                 self.statements.dispatch(packet)
                 return
+            if command == Command.FIELD_LIST and self._field_list_differs(payload):
+                self._reply_error(
+                    not_supported(
+                        "COM_FIELD_LIST on a table that differs on the branch",
+                        "use SHOW COLUMNS, which shows the branch's columns",
+                    ),
+                    reply_seq,
+                )
+                return
             if command == Command.QUERY and self._needs_engine(payload):
                 self.run_branch_task(packet, run_on_branch(self, packet))
                 return
@@ -321,6 +330,18 @@ class ClientSession(asyncio.Protocol):
             if engine is None or engine.may_touch_dirty(self.branch_info, statement.text):
                 return True
         return False
+
+    def _field_list_differs(self, payload: bytes) -> bool:
+        """Whether the (deprecated) COM_FIELD_LIST names a table the branch changed or hides:
+        the server would describe the shared table."""
+        assert self.branch_info is not None
+        table = payload[1:].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        if self.branch_info.mode != "all":
+            return True
+        return any(
+            db == self.database and name.lower() == table.lower()
+            for db, name in self.branch_info.tables
+        )
 
     def run_branch_task(self, packet: Packet, work: Coroutine[None, None, None]) -> None:
         """Answer this command from a task (engine or prepared-statement work): BUSY until done."""

@@ -68,3 +68,33 @@ def test_unqualified_information_schema_shows_the_branch(proxy: Any, schema: str
             assert cur.fetchall() == (("only_here",),)
     finally:
         conn.close()
+
+
+def test_field_list_of_a_changed_table_is_refused(proxy: Any, schema: str) -> None:
+    """COM_FIELD_LIST would describe the shared table: refused for a table the branch changed,
+    relayed for one it did not."""
+    from pymysql.constants import COMMAND
+
+    conn = proxy.connect(branch=_branch(), database=schema, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE TABLE `{schema}`.same (id INT PRIMARY KEY)")
+        admin = proxy.connect(database=schema, autocommit=True)
+        with admin.cursor() as cur:
+            cur.execute("CREATE TABLE clean (id INT PRIMARY KEY, v INT)")
+        admin.close()
+        conn._execute_command(COMMAND.COM_FIELD_LIST, b"same\0")
+        with pytest.raises(pymysql.MySQLError) as info:
+            conn._read_packet()
+        assert info.value.args[0] == 1235
+        assert "SHOW COLUMNS" in info.value.args[1]
+        conn._execute_command(COMMAND.COM_FIELD_LIST, b"clean\0")
+        first = conn._read_packet()  # a column definition of the shared, unchanged table
+        assert b"clean" in first.get_all_data()
+        while not conn._read_packet().is_eof_packet():
+            pass
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM same")
+            assert cur.fetchone() == (0,)
+    finally:
+        conn.close()
