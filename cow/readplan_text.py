@@ -5,7 +5,7 @@ it), so it needs the offsets sqlglot does not keep for clauses: the select-list 
 the FROM clause, the WHERE clause, and the ORDER BY / LIMIT tail. Only depth-0 tokens count, so
 keywords inside subqueries, function calls and window specifications are ignored. Statements
 with clauses the planner does not model (INTO, locking, UNION, PROCEDURE, WINDOW,
-SQL_CALC_FOUND_ROWS) get no layout.
+SQL_CALC_FOUND_ROWS) or user-variable assignments get no layout.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ def layout(tokens: list[Token]) -> Layout | None:
         toks.pop()
     if not toks or toks[0].token_type != TokenType.SELECT:
         return None
+    if any(t.token_type == TokenType.COLON_EQ for t in toks):
+        return None  # `@v := …` counts rows in evaluation order: not split into halves
     marks: dict[str, int] = {}
     commas: list[int] = []
     depth = 0

@@ -61,6 +61,7 @@ def test_layout_adds_a_where_and_refuses_unmodelled_clauses() -> None:
         "SELECT a FROM t FOR UPDATE",
         "SELECT a FROM t LOCK IN SHARE MODE",
         "SELECT SQL_CALC_FOUND_ROWS a FROM t",
+        "SELECT @n := @n + 1, a FROM t",
         "SELECT 1",
     ):
         assert layout(tokenize(bad)) is None, bad
