@@ -1,7 +1,8 @@
 """Seeded random schema histories on a branch against a real copy: ADD / DROP / RENAME / CHANGE /
 MODIFY (mapped and materializing) interleaved with INSERT / UPDATE / DELETE / SELECT on the
-columns as they are at that point. Every reply, the final SHOW CREATE TABLE and every row must
-match (see alter_diff). BRANCHDB_ALTER_SEEDS sets how many seeds run (default 4)."""
+columns as they are at that point, and with transactions (an ALTER commits them). Every reply,
+the final SHOW CREATE TABLE and every row must match (see alter_diff). BRANCHDB_ALTER_SEEDS sets
+how many seeds run (default 4)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,10 @@ class History:
         kind = self.r.choice(
             ["add", "drop", "rename", "change", "modify", "index"]
             + ["update", "insert"] * 2
-            + ["delete", "select"]
+            + ["delete", "select", "tx"]
         )
+        if kind == "tx":  # an ALTER inside a transaction commits it, on both sides
+            return self.r.choice(["BEGIN", "COMMIT", "ROLLBACK", "BEGIN"])
         if kind in ("drop", "modify", "change") and not self.cols:
             kind = "add"
         if kind == "add":
