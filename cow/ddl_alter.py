@@ -75,14 +75,14 @@ async def run_alter(
         if rename is None or len(renames) > 1:
             raise _ns("ALTER TABLE … RENAME TO")
     body = [a for a in actions if a.kind != "rename_table"]
+    # ALTER TABLE commits the open transaction before it runs, even when it then fails.
+    await client.query("COMMIT")
     try:
         ts = await engine.ensure_dirty(ctx.branch, db, name)
     except EngineError as e:
         if if_exists and e.reply.errno == 1146:
-            await client.query("COMMIT")
             return OkReply(0, 0, 1, "")  # a note, as the server gives
         raise
-    await client.query("COMMIT")  # ALTER TABLE commits implicitly, as on a real copy
     reply: Outcome = OkReply()
     if body:
         prefix = ctx.sql[:start]

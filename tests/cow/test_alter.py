@@ -178,6 +178,17 @@ CASES: dict[str, list[str]] = {
         "ALTER TABLE t MODIFY a VARCHAR(2) NOT NULL",
         "ALTER TABLE nope ADD COLUMN e INT",
     ],
+    "failing_alter_commits": [
+        "BEGIN",
+        "INSERT INTO t (a) VALUES ('tx1')",
+        "ALTER TABLE nope ADD COLUMN e INT",
+        "ROLLBACK",
+        "BEGIN",
+        "INSERT INTO t (a) VALUES ('tx2')",
+        "ALTER TABLE t DROP COLUMN nope",
+        "ROLLBACK",
+        "SELECT a FROM t WHERE a LIKE 'tx%' ORDER BY a",
+    ],
     "if_exists": [
         "ALTER TABLE t ADD COLUMN IF NOT EXISTS b INT DEFAULT 7",
         "ALTER TABLE t DROP COLUMN IF EXISTS nope, ADD COLUMN IF NOT EXISTS e INT DEFAULT 7",
