@@ -12,11 +12,14 @@ the overlay itself, with foreign-key checks off (an overlay holds only changed r
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 
 from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
 
+from branchdb.proxy import logs
 from branchdb.sqlrewrite.refs import Unparseable, tokenize
 
 from .alter_actions import Action, split_actions
@@ -34,6 +37,7 @@ from .storage import merged_view
 from .tablemeta import ColumnMeta, TableMeta, load_table_meta, qualified
 
 _FK_KINDS = ("add_fk", "drop_fk")
+_log = logs.get("alter")
 
 
 def db_of(ctx: StatementContext, node: exp.Table) -> str:
@@ -87,7 +91,7 @@ async def run_alter(
     if body:
         prefix = ctx.sql[:start]
         if renames:  # the rename runs after, through RENAME's own path
-            text_of = _rebuild(ctx.sql, end, body)
+            text_of = _rebuild(ctx.sql, body)
         else:
             text_of = ctx.sql[end:]
         reply = await _alter(engine, ctx, client, ts, body, prefix, text_of)
@@ -122,7 +126,7 @@ def _table_span(tokens: list[Token]) -> tuple[str | None, str, int, int, bool] |
     return None, first.text, first.start, first.end + 1, if_exists
 
 
-def _rebuild(sql: str, end: int, actions: list[Action]) -> str:
+def _rebuild(sql: str, actions: list[Action]) -> str:
     """The statement's text after the table name with only `actions` in it."""
     return " " + ", ".join(sql[a.start : a.end] for a in actions)
 
@@ -144,6 +148,13 @@ async def _alter(
         if base is not None:
             mapped = await _plan_cow(engine, ctx, client, ts, base, pre, actions, rest)
             if mapped.materialize is not None:
+                logs.event(
+                    _log,
+                    logging.INFO,
+                    "alter_materializes",
+                    table=f"{ts.base_db}.{ts.table}",
+                    reason=mapped.materialize,
+                )
                 await materialize(engine, ctx.branch, ts)
                 mapped = None
     else:
@@ -207,7 +218,7 @@ async def _plan_cow(
     if not trial:
         return AlterPlan()  # foreign keys only: no column changes
     after, prefix_keys = await _scratch_result(
-        engine, client, ts, rest if len(trial) == len(actions) else _rebuild(ctx.sql, 0, trial)
+        engine, client, ts, rest if len(trial) == len(actions) else _rebuild(ctx.sql, trial)
     )
     defaults = {
         c.name.lower(): _constant_default(engine, c)
@@ -293,13 +304,22 @@ def _constant_default(engine: BranchEngine, col: ColumnMeta) -> str | None:
     d = col.default
     if d is None or (engine.flavor == "mariadb" and d == "NULL"):
         return implicit_default(col) if d is None else "NULL"
-    if engine.flavor == "mysql":
-        if d.upper().startswith("CURRENT_TIMESTAMP") or "(" in d:
-            return None
-        return quote_str(d)
     if "(" in d or d.upper().startswith("CURRENT_TIMESTAMP"):
+        return None  # an expression (evaluated per row, or at ALTER time): materialize
+    if engine.flavor == "mariadb":
+        return d  # MariaDB reports the default as an SQL literal already
+    # MySQL 8 reports the bare value: a number stays a number, so merged reads keep the type.
+    if col.data_type in _NUMERIC and _NUMBER.fullmatch(d):
+        return d
+    if col.data_type == "bit":
         return None
-    return d
+    return quote_str(d)
+
+
+_NUMERIC = frozenset(
+    {"tinyint", "smallint", "mediumint", "int", "bigint", "decimal", "float", "double", "year"}
+)
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
 async def _fk_names(control: Executor, ts: TableState) -> frozenset[str]:
