@@ -306,19 +306,25 @@ def _constant_default(engine: BranchEngine, col: ColumnMeta) -> str | None:
         return implicit_default(col) if d is None else "NULL"
     if "(" in d or d.upper().startswith("CURRENT_TIMESTAMP"):
         return None  # an expression (evaluated per row, or at ALTER time): materialize
-    if engine.flavor == "mariadb":
-        return d  # MariaDB reports the default as an SQL literal already
-    # MySQL 8 reports the bare value: a number stays a number, so merged reads keep the type.
-    if col.data_type in _NUMERIC and _NUMBER.fullmatch(d):
-        return d
-    if col.data_type == "bit":
-        return None
-    return quote_str(d)
+    if engine.flavor == "mysql":
+        # MySQL 8 reports the bare value: a number stays a number (merged reads keep the type).
+        if col.data_type == "bit":
+            return None
+        if not (col.data_type in _NUMERIC and _NUMBER.fullmatch(d)):
+            d = quote_str(d)
+    # (MariaDB reports the default as an SQL literal already.) A temporal literal is a string
+    # to the server: cast it, so a merged read's column keeps the column's type.
+    cast = _TEMPORAL.get(col.data_type)
+    if cast is not None:
+        scale = col.column_type.partition("(")[2].rstrip(")")
+        return f"CAST({d} AS {cast}{f'({scale})' if scale.isdigit() else ''})"
+    return d
 
 
 _NUMERIC = frozenset(
     {"tinyint", "smallint", "mediumint", "int", "bigint", "decimal", "float", "double", "year"}
 )
+_TEMPORAL = {"date": "DATE", "datetime": "DATETIME", "timestamp": "DATETIME", "time": "TIME"}
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 

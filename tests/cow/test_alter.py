@@ -234,3 +234,44 @@ def test_alter_matches_real_copy(schema: str, upstream: Any, case: str) -> None:
             assert state == "materialized", (name, state)
         else:
             assert state != "materialized", (name, state)  # mapped: no copy
+
+
+async def _types(upstream: Any, db: str) -> tuple[list[Any], list[Any]]:
+    from cow_harness import World, connect
+
+    world = await World.open(upstream)
+    copy = db + "_copy"
+    try:
+        a = world.admin
+        for d in (db, copy):
+            await a.query(f"CREATE DATABASE IF NOT EXISTS `{d}`")
+            await a.query(f"CREATE TABLE `{d}`.t (id INT PRIMARY KEY, v INT NOT NULL)")
+            await a.query(f"INSERT INTO `{d}`.t SELECT seq, seq FROM `{d}`.seq_1_to_5")
+        sess = await world.branch(db)
+        real = await connect(upstream, copy)
+        world.conns.append(real)
+        alter = (
+            "ALTER TABLE t ADD d DATE DEFAULT '2024-01-02', ADD dt DATETIME(3) DEFAULT"
+            " '2024-01-02 03:04:05.678', ADD tm TIME DEFAULT '01:02:03', ADD n DECIMAL(6,2)"
+            " DEFAULT 1.5, ADD s VARCHAR(9) DEFAULT 'x', ADD i BIGINT DEFAULT 7"
+        )
+        await sess.run("UPDATE t SET v = 0 WHERE id = 1")
+        await sess.run(alter)
+        await real.query(alter)
+        query = "SELECT * FROM t ORDER BY id"
+        assert (await sess.run(query))[0] == "rows"
+        got = await sess.client.query(sess.relayed[-1])
+        want = await real.query(query)
+    finally:
+        await world.admin.query(f"DROP DATABASE IF EXISTS `{copy}`")
+        await world.close()
+    return [(c.name, c.type_code) for c in got.columns] + got.rows[1:], [
+        (c.name, c.type_code) for c in want.columns
+    ] + want.rows[1:]
+
+
+def test_merged_reads_keep_column_types(schema: str, upstream: Any) -> None:
+    """Base rows show an added column's default with the column's own type (a DATE, not a
+    string), so drivers decode branch rows as they decode a real copy's."""
+    got, want = asyncio.run(_types(upstream, schema))
+    assert got == want
