@@ -183,7 +183,7 @@ def test_clean_statements_pass_through(schema: str, upstream: Any) -> None:
         await s.run("SELECT * FROM nopk")
         assert len(s.relayed) == n
         await s.run("SELECT /* c */ * FROM items WHERE id = 1")
-        assert s.relayed[-1].startswith("SELECT /* c */ * FROM (SELECT")
+        assert s.relayed[-1].startswith("(SELECT /* c */")  # planned: overlay half first
 
     run(upstream, schema, body)
 
