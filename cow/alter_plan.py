@@ -191,10 +191,8 @@ def implicit_default(col: ColumnMeta) -> str | None:
     if col.nullable:
         return "NULL"
     dtype = col.data_type
-    if dtype == "date":
-        return "'0000-00-00'"
-    if dtype in ("datetime", "timestamp"):
-        return None
+    if dtype in ("date", "datetime", "timestamp"):
+        return None  # the zero date: no typed literal of it survives every sql_mode
     if dtype == "time":
         return "'00:00:00'"
     if dtype in _TEXTUAL or dtype in _BINARY:

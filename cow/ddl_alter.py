@@ -302,16 +302,18 @@ async def _prefix_unique_keys(control: Executor, db: str, table: str) -> frozens
 def _constant_default(engine: BranchEngine, col: ColumnMeta) -> str | None:
     """The constant SQL value existing rows get in an added column (None: not a constant)."""
     d = col.default
-    if d is None or (engine.flavor == "mariadb" and d == "NULL"):
-        return implicit_default(col) if d is None else "NULL"
-    if "(" in d or d.upper().startswith("CURRENT_TIMESTAMP"):
-        return None  # an expression (evaluated per row, or at ALTER time): materialize
-    if engine.flavor == "mysql":
-        # MySQL 8 reports the bare value: a number stays a number (merged reads keep the type).
-        if col.data_type == "bit":
+    if d is None:
+        d = implicit_default(col)  # already SQL
+    elif engine.flavor == "mysql":
+        if "(" in d or d.upper().startswith("CURRENT_TIMESTAMP") or col.data_type == "bit":
             return None
+        # MySQL 8 reports the bare value: a number stays a number (merged reads keep the type).
         if not (col.data_type in _NUMERIC and _NUMBER.fullmatch(d)):
             d = quote_str(d)
+    elif "(" in d or d.upper().startswith("CURRENT_TIMESTAMP"):
+        return None  # an expression (evaluated per row, or at ALTER time): materialize
+    if d is None or d == "NULL":
+        return d
     # (MariaDB reports the default as an SQL literal already.) A temporal literal is a string
     # to the server: cast it, so a merged read's column keeps the column's type.
     cast = _TEMPORAL.get(col.data_type)

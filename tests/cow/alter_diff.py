@@ -109,9 +109,16 @@ async def run_case(
                 if got_ddl != want_ddl:
                     problems.append(f"SHOW CREATE {t}\n  copy:   {want_ddl}\n  branch: {got_ddl}")
             q = f"SELECT * FROM `{t}` ORDER BY {ORDER[t]}"
+            relayed = len(sess.relayed)
             want_rows, got_rows = await direct(real, q), await sess.run(q)
             if want_rows != got_rows:
                 problems.append(f"rows of {t} differ:\n  copy:   {want_rows}\n  branch: {got_rows}")
+            elif got_rows[0] == "rows":  # and the column types drivers decode by
+                sent = sess.relayed[-1] if len(sess.relayed) > relayed else q
+                got_types = [c.type_code for c in (await sess.client.query(sent)).columns]
+                want_types = [c.type_code for c in (await real.query(q)).columns]
+                if got_types != want_types:
+                    problems.append(f"column types of {t}: copy {want_types}, branch {got_types}")
         if await _fingerprint(admin, base) != base_before:
             problems.append("the base changed")
     finally:

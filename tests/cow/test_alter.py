@@ -19,8 +19,12 @@ CASES: dict[str, list[str]] = {
         "SELECT id, e FROM t WHERE id BETWEEN 1 AND 5 ORDER BY id",
     ],
     "add_implicit_defaults": [
-        "ALTER TABLE t ADD f INT NOT NULL, ADD g VARCHAR(5) NULL, ADD h DATE NOT NULL AFTER a",
+        "ALTER TABLE t ADD f INT NOT NULL, ADD g VARCHAR(5) NULL, ADD h TIME NOT NULL AFTER a",
         "UPDATE t SET f = f + 1 WHERE id < 6",
+    ],
+    "add_zero_date": [
+        "ALTER TABLE t ADD h DATE NOT NULL AFTER a",
+        "UPDATE t SET b = 1 WHERE id < 6",
     ],
     "drop_column": [
         "ALTER TABLE t DROP COLUMN d",
@@ -220,6 +224,7 @@ MATERIALIZED = {
     "auto_increment_column": "n",
     "unique_ok_and_duplicate": "t",
     "unique_prefix": "t",
+    "add_zero_date": "t",
     "errors": "t",
 }
 
