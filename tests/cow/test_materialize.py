@@ -5,9 +5,11 @@ tables are copied whole on a write made outside a transaction (inside one they s
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
+import pytest
 from cow_harness import World, connect, direct
 
 import branchdb.cow.materialize as materialize_mod
@@ -71,8 +73,14 @@ async def _nolock(upstream: Any, db: str) -> tuple[list[str], list[Any], str]:
     return problems, rows, state
 
 
-def test_materialize_locks_no_base_rows(schema: str, upstream: Any) -> None:
+def test_materialize_locks_no_base_rows(
+    schema: str, upstream: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="branchdb")
     problems, rows, state = asyncio.run(_nolock(upstream, schema))
+    progress = [r for r in caplog.records if "materialize_progress" in r.getMessage()]
+    assert len(progress) == 30000 // 2000  # a line per full chunk
+    assert "rows=2000" in progress[0].getMessage()
     assert problems == []
     assert state == "materialized"
     sample, count, base_type = rows
