@@ -78,7 +78,9 @@ class TableState:
     overlay_db: str
     overlay_table: str
     tomb_table: str
-    #: Columns the overlay has and the base lacks (ALTER ADD COLUMN): name -> SQL default expr.
+    #: How base rows fill branch columns that do not read the base column of their own name:
+    #: branch column -> "base:<column>" (renamed/changed) or an SQL constant (added column's
+    #: default). Identity columns are absent (see storage.base_expr).
     column_map: dict[str, str] = field(default_factory=dict)
     #: Where the table's base rows live: (`base_table_db`, `base_table`). The same as the branch
     #: name (`base_db`, `table`) unless the table was renamed on the branch (RENAME TABLE), when

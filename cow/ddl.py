@@ -82,6 +82,10 @@ async def run_ddl(
     obj, temporary = _object_word(tokens)
     if obj in _ROUTINES and keyword in ("CREATE", "ALTER"):
         raise _ns(f"{keyword} {obj} ({_ROUTINES[obj]})")
+    if keyword == "ALTER" and obj == "TABLE":
+        # ddl_alter reads ALTER TABLE with its own tokenizer-based reader: every form the server
+        # accepts (ADD CHECK, CONVERT TO, ONLINE/IGNORE), also those sqlglot cannot parse.
+        return await run_alter(engine, ctx, client)
     if obj == "INDEX" and keyword in ("CREATE", "DROP"):
         return await run_index(engine, ctx, client, ctx.sql)
     if keyword == "DROP" and obj == "TABLE" and temporary:

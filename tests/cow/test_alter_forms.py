@@ -1,6 +1,6 @@
 """ALTER forms sqlglot cannot parse (ADD CHECK, CONVERT TO CHARACTER SET, ALTER ONLINE TABLE):
-`run_alter` handles them from the statement's tokens. Driven here through `run_alter` itself,
-as the DDL dispatcher calls it, against the same statements on a real copy."""
+`run_alter` handles them from the statement's tokens. Driven here through the engine, as the
+proxy calls it, against the same statements on a real copy."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 
 from cow_harness import World, connect, direct
 
-from branchdb.cow.ddl_alter import run_alter
-from branchdb.cow.outcome import EngineError, OkReply, StatementContext
+from branchdb.cow.outcome import ErrorReply, OkReply, StatementContext
 
 STEPS = [
     "ALTER TABLE t ADD CONSTRAINT ck CHECK (a < 40)",
@@ -42,11 +41,11 @@ async def _run(upstream: Any, db: str) -> tuple[list[Any], list[Any], list[Any]]
         got, want = [], []
         for sql in STEPS:
             ctx = StatementContext(sess.branch, db, sql)
-            try:
-                out = await run_alter(world.engine, ctx, sess.client, None)
+            out = await world.engine.plan_and_run(ctx, sess.client)
+            if isinstance(out, ErrorReply):
+                got.append(("err", out.errno, out.message.replace(db, "DB")))
+            else:
                 got.append(("ok",) if isinstance(out, OkReply) else out)
-            except EngineError as e:
-                got.append(("err", e.reply.errno, e.reply.message.replace(db, "DB")))
             w = await direct(real, sql)
             if w[0] == "err":
                 res = await direct(real, "SHOW WARNINGS")
