@@ -227,7 +227,8 @@ def _apply(
 def _loud(q: Query, level: int, got: Any, want: tuple[Any, ...], cell: readmeasure.Cell) -> None:
     print(
         f"\n!!! {cell.check}: {q.name} with {level} changed rows\n    {q.sql()}\n"
-        f"    branch error: {cell.branch.error or '-'}\n"
+        f"    branch error: {cell.branch.error or '-'}"
+        f" (after {len(cell.branch.ms)} successful timed runs)\n"
         f"    branch rows ({'-' if got is None else len(got)}): {list(got or ())[:5]}\n"
         f"    copy rows ({len(want)}): {list(want)[:5]}\n",
         file=sys.stderr,
