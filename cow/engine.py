@@ -47,6 +47,7 @@ from .outcome import (
     not_supported,
 )
 from .overlayddl import overlay_create_sql
+from .readcache import ReadCache, cacheable
 from .storage import (
     filtered_view,
     merged_view,
@@ -64,6 +65,7 @@ class BranchEngine:
         self.control = control
         self._lock = asyncio.Lock()
         self._meta: dict[tuple[str, str], TableMeta | None] = {}
+        self._read_cache = ReadCache()
         self.charsets: dict[int, str] = {}
         #: information_schema tables a branch read sees through `infoschema` (read at start).
         self.info_tables: dict[str, InfoTable] = {}
@@ -306,6 +308,13 @@ class BranchEngine:
         in_infoschema = (ctx.current_db or "").lower() == "information_schema"
         if not in_infoschema and not self.may_touch_dirty(ctx.branch, ctx.sql):
             return Passthrough()
+        hit = self._read_cache.get(ctx.branch, ctx.current_db, ctx.sql, self._meta)
+        if hit is not None:
+            return Passthrough() if hit.sql is None else RelayQuery(hit.sql)
+        out = await self._plan_read(ctx, in_infoschema)
+        return out
+
+    async def _plan_read(self, ctx: StatementContext, in_infoschema: bool) -> Outcome:
         try:
             tokens, tree = parsed(ctx.sql)  # remembered: reads repeat
         except Unparseable:
@@ -318,8 +327,23 @@ class BranchEngine:
         for db in {r.db for r in refs if r.db is not None}:
             await self.prepare(ctx.branch, db)
         pairs = await self._read_pairs(ctx, refs)
+        names = [(r.db or ctx.current_db or "", r.name) for r in refs]
+        remember = not in_infoschema and all(
+            db and db.lower() != "information_schema" for db, _ in names
+        )
+        remember = remember and cacheable(
+            self._meta.get((ts.overlay_db, ts.overlay_table))
+            for ts in (ctx.branch.tables.get(k) for k in names)
+            if ts is not None
+        )
+
+        def done(sql: str | None) -> Outcome:
+            if remember:
+                self._read_cache.put(ctx.branch, ctx.current_db, ctx.sql, sql, names, self._meta)
+            return Passthrough() if sql is None else RelayQuery(sql)
+
         if not pairs:
-            return Passthrough()
+            return done(None)
         locks = locking_clause_spans(tokens)
         if not locks:
             from .readhook import planned_read  # local: it imports the engine's helpers
@@ -328,10 +352,10 @@ class BranchEngine:
                 self, ctx.branch, ctx.current_db, ctx.sql, tokens, tree, pairs
             )
             if planned is not None:
-                return RelayQuery(planned)
+                return done(planned)
         edits = replacement_edits(tree, pairs)
         edits.extend((s, e, "") for s, e in locks)
-        return RelayQuery(splice(ctx.sql, edits))
+        return done(splice(ctx.sql, edits))
 
     def _tokens_mention_watched(self, ctx: StatementContext) -> bool:
         if ctx.branch.mode != "all":
@@ -463,6 +487,7 @@ class BranchEngine:
         self._prepared = {k for k in self._prepared if k[0] != branch_id}
         self._prepared_branches.discard(branch_id)
         self._prepared_lower.pop(branch_id, None)
+        self._read_cache.forget_branch(branch_id)
         self._meta = {k: v for k, v in self._meta.items() if branch_id not in k[0]}
 
     # ----------------------------------------------------------------- metadata

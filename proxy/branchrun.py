@@ -65,7 +65,7 @@ async def run_on_branch(session: ClientSession, packet: Packet) -> None:
     parts = [p for p in split_statements(sql) if p.strip()] if multi else [sql]
     if not parts:
         parts = [sql]
-    executor = SessionExecutor(session)
+    executor = session.executor
     for part in parts:
         await _prepare_use(session, part)
     if len(parts) == 1:

@@ -464,7 +464,7 @@ class PreparedStatements:
         """Run one statement with concrete values through the engine and answer the client
         (`cursor`: a binary result stays with that statement for COM_STMT_FETCH)."""
         s = self.session
-        executor = SessionExecutor(s)
+        executor = s.executor
         outcome = await self._plan(sql, db, executor)
         try:
             result = await _result_of(outcome, sql, executor)
@@ -507,7 +507,7 @@ class PreparedStatements:
             autocommit=bool(status & ServerStatus.AUTOCOMMIT),
             found_rows=bool(s.capabilities & Capability.FOUND_ROWS),
         )
-        return await engine.plan_and_run(ctx, executor or SessionExecutor(s))
+        return await engine.plan_and_run(ctx, executor or s.executor)
 
     async def upstream_prepare(self, sql: str) -> list[bytes]:
         """COM_STMT_PREPARE on the client's upstream connection; the reply's payloads."""

@@ -18,7 +18,7 @@ from branchdb.cow.metadata_guard import mentions_internal
 from branchdb.cow.naming import is_internal_db
 from branchdb.proxy import connphase, logs
 from branchdb.proxy.branchrun import run_on_branch
-from branchdb.proxy.capture import Capture
+from branchdb.proxy.capture import Capture, SessionExecutor
 from branchdb.proxy.constants import (
     CR,
     ER,
@@ -92,6 +92,7 @@ class ClientSession(asyncio.Protocol):
         self.branch: str | None = None
         self.database: str | None = None
         self.server_status = 0
+        self._executor: SessionExecutor | None = None
         self.pending: deque[Packet] = deque()
         self.command = -1
         self._connect_task: asyncio.Task[None] | None = None
@@ -266,6 +267,7 @@ class ClientSession(asyncio.Protocol):
             return
         if command in (Command.CHANGE_USER, Command.RESET_CONNECTION):
             self.statements = None  # the server deallocates every prepared statement
+            self._executor = None  # perhaps another account: the engine asks again
         if self.branch_info is not None:
             if command in STMT_COMMANDS or (command == Command.QUERY and is_sql_level(payload)):
                 if self.statements is None:
@@ -330,6 +332,15 @@ class ClientSession(asyncio.Protocol):
             if engine is None or engine.may_touch_dirty(self.branch_info, statement.text):
                 return True
         return False
+
+    @property
+    def executor(self) -> SessionExecutor:
+        """The engine's executor over this session's upstream connection: one object for the
+        session's life (until COM_CHANGE_USER / RESET_CONNECTION), so the engine's per-connection
+        memory (e.g. whose privileges it mirrored onto the overlays) lasts between statements."""
+        if self._executor is None:
+            self._executor = SessionExecutor(self)
+        return self._executor
 
     def _field_list_differs(self, payload: bytes) -> bool:
         """Whether the (deprecated) COM_FIELD_LIST names a table the branch changed or hides:

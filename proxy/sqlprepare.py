@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from branchdb.cow.executor import Column, QueryResult, UpstreamError
 from branchdb.proxy import binary
-from branchdb.proxy.capture import SessionExecutor
 from branchdb.proxy.constants import ServerStatus
 from branchdb.proxy.framing import Packet
 from branchdb.proxy.wire import ErrPacket, parse_err
@@ -105,7 +104,7 @@ class SqlLevel:
     async def _select_values(self, exprs: str) -> QueryResult | ErrPacket:
         """The values of expressions (user variables, literals) on the client's connection."""
         try:
-            return await SessionExecutor(self.ps.session).query(f"SELECT {exprs}")
+            return await self.ps.session.executor.query(f"SELECT {exprs}")
         except UpstreamError as e:
             return ErrPacket(e.errno, e.sqlstate, e.message)
 
