@@ -1,20 +1,21 @@
 """ALTER TABLE on a branch: the overlay table changes, base rows are read through the table's
 column map (DESIGN §4), so cheap changes copy nothing.
 
-For a `cow` table the user's ALTER first runs on an empty scratch copy of the overlay: the server
-itself rejects a bad ALTER there (1054, 1060, 1091, …) before anything changes, and tells what each
-column became. `alter_plan` then decides between a new column map and materialization; checks a
-real copy would make on its rows (no duplicate for a new unique key, no NULL for a column made
-NOT NULL) run on the branch's merged view, and a table failing one is materialized so the server
-raises the error (or converts the values) exactly as on a real copy. Last, the user's text runs on
-the overlay itself, with foreign-key checks off (an overlay holds only changed rows).
+For a `cow` table the user's ALTER first runs on an empty scratch copy of the overlay (kept
+between ALTERs: `alter_scratch`): the server itself rejects a bad ALTER there (1054, 1060, 1091, …)
+before anything changes, and tells what each column became. `alter_plan` then decides between a
+new column map and materialization; checks a real copy would make on its rows (no duplicate for a
+new unique key, no NULL for a column made NOT NULL) run on the branch's merged view, and a table
+failing one is materialized so the server raises the error (or converts the values) exactly as on
+a real copy. Last, the user's text runs on the overlay itself, with foreign-key checks off (an
+overlay holds only changed rows).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import secrets
+from dataclasses import replace
 
 from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
@@ -25,16 +26,16 @@ from branchdb.sqlrewrite.refs import Unparseable, tokenize
 from .alter_actions import Action, split_actions
 from .alter_fk import check_new_foreign_keys, parse_foreign_key
 from .alter_plan import AlterPlan, implicit_default, plan
+from .alter_scratch import overlay_shape, try_alter
 from .catalog import TableState
 from .engine import BranchEngine
 from .executor import Executor, UpstreamError, quote_ident, quote_str, text
 from .fkchecks import fk_checks_off
 from .materialize import drop_triggers, materialize
-from .naming import CATALOG_DB
 from .outcome import NO_DB, EngineError, OkReply, Outcome, StatementContext
 from .outcome import not_supported as _ns
 from .storage import merged_view
-from .tablemeta import ColumnMeta, TableMeta, load_table_meta, qualified
+from .tablemeta import ColumnMeta, TableMeta, qualified
 
 _FK_KINDS = ("add_fk", "drop_fk")
 _log = logs.get("alter")
@@ -143,10 +144,11 @@ async def _alter(
     pre = await engine.overlay_meta(ts)
     await _check_foreign_keys(engine, ctx, client, ts, pre, actions)
     mapped: AlterPlan | None = None
+    shaped: TableMeta | None = None
     if ts.state == "cow":
         base = await engine.meta(*ts.base_key)
         if base is not None:
-            mapped = await _plan_cow(engine, ctx, client, ts, base, pre, actions, rest)
+            mapped, shaped = await _plan_cow(engine, ctx, client, ts, base, pre, actions, rest)
             if mapped.materialize is not None:
                 logs.event(
                     _log,
@@ -167,6 +169,9 @@ async def _alter(
         raise EngineError(e.errno, e.sqlstate, _user_names(e.message, ts)) from None
     finally:
         engine.forget_meta(ts.overlay_db, ts.overlay_table)
+    if mapped is not None and shaped is not None:
+        # What load_table_meta would read back now; saves the next statement three queries.
+        engine._meta[(ts.overlay_db, ts.overlay_table)] = shaped
     if mapped is not None:
         ts.column_map = mapped.column_map
         await engine.save_table(ctx.branch, ts, (ts.base_db, ts.table))
@@ -206,9 +211,11 @@ async def _plan_cow(
     pre: TableMeta,
     actions: list[Action],
     rest: str,
-) -> AlterPlan:
-    """Try the ALTER on a scratch copy, then decide; run the data checks the plan needs."""
-    fks = await _fk_names(engine.control, ts)
+) -> tuple[AlterPlan, TableMeta | None]:
+    """Try the ALTER on a scratch copy, then decide; run the data checks the plan needs.
+    Also the overlay's metadata after the ALTER when the trial ran all of it (None: unknown)."""
+    shape = await overlay_shape(engine.control, ts)
+    fks = shape.foreign_keys
     trial = [
         a
         for a in actions
@@ -216,9 +223,10 @@ async def _plan_cow(
         and not (a.kind == "drop_constraint" and (a.name or "").lower() in fks)
     ]
     if not trial:
-        return AlterPlan()  # foreign keys only: no column changes
-    after, prefix_keys = await _scratch_result(
-        engine, client, ts, rest if len(trial) == len(actions) else _rebuild(ctx.sql, trial)
+        return AlterPlan(), None  # foreign keys only: no column changes
+    whole = len(trial) == len(actions)
+    after, prefix_keys = await try_alter(
+        engine, client, ts, shape, rest if whole else _rebuild(ctx.sql, trial)
     )
     defaults = {
         c.name.lower(): _constant_default(engine, c)
@@ -226,15 +234,17 @@ async def _plan_cow(
         if pre.column(c.name) is None or any(a.new_name == c.name for a in actions)
     }
     decided = plan(ts.column_map, base, pre, after, actions, defaults, prefix_keys)
+    # The copy ran every action: the overlay will look exactly like it (no query needed then).
+    shaped = replace(after, db=ts.overlay_db, table=ts.overlay_table) if whole else None
     if decided.materialize is not None:
-        return decided
+        return decided, None
     view = merged_view(ts, base, pre, engine.base_filter(ctx.branch, *ts.base_key))
     for col in decided.not_null:
         if await _exists(
             engine, f"SELECT 1 FROM {view} AS `m` WHERE `m`.{quote_ident(col)} IS NULL"
         ):
             decided.materialize = f"NULL values in {col}, which becomes NOT NULL"
-            return decided
+            return decided, None
     for key in decided.unique:
         cols = ", ".join(f"`m`.{quote_ident(c)}" for c in key)
         nonnull = " AND ".join(f"`m`.{quote_ident(c)} IS NOT NULL" for c in key)
@@ -243,60 +253,12 @@ async def _plan_cow(
             f"SELECT 1 FROM {view} AS `m` WHERE {nonnull} GROUP BY {cols} HAVING COUNT(*) > 1",
         ):
             decided.materialize = "duplicate values for a new unique key"
-            return decided
-    return decided
+            return decided, None
+    return decided, shaped
 
 
 async def _exists(engine: BranchEngine, select: str) -> bool:
     return bool((await engine.control.query(select + " LIMIT 1")).rows)
-
-
-async def _scratch_result(
-    engine: BranchEngine, client: Executor, ts: TableState, rest: str
-) -> tuple[TableMeta, frozenset[tuple[str, ...]]]:
-    """The overlay's metadata as the ALTER (text `rest` after the table name) leaves it, tried
-    on an empty copy (no foreign keys, no triggers) with the client's sql_mode; and its unique
-    keys over column prefixes that the overlay does not have yet."""
-    c = engine.control
-    scratch = f"_bdb_alter_{secrets.token_hex(4)}"
-    target = qualified(CATALOG_DB, scratch)
-    mode = text((await client.query("SELECT @@SESSION.sql_mode")).rows[0][0]) or ""
-    # The engine's lock: no other control-connection work runs under the client's sql_mode.
-    async with engine._lock:
-        own = text((await c.query("SELECT @@SESSION.sql_mode")).rows[0][0]) or ""
-        await c.query(f"CREATE TABLE {target} LIKE {qualified(ts.overlay_db, ts.overlay_table)}")
-        try:
-            await c.query(f"SET SESSION sql_mode = {quote_str(mode)}")
-            try:
-                async with fk_checks_off(c):
-                    await c.query(f"ALTER TABLE {target}{rest}")
-            except UpstreamError as e:
-                msg = e.message.replace(scratch, ts.table).replace(CATALOG_DB, ts.base_db)
-                raise EngineError(e.errno, e.sqlstate, msg) from None
-            finally:
-                await c.query(f"SET SESSION sql_mode = {quote_str(own)}")
-            after = await load_table_meta(c, CATALOG_DB, scratch)
-            prefixed = await _prefix_unique_keys(c, CATALOG_DB, scratch)
-        finally:
-            await c.query(f"DROP TABLE IF EXISTS {target}")
-    assert after is not None
-    return after, prefixed - await _prefix_unique_keys(c, ts.overlay_db, ts.overlay_table)
-
-
-async def _prefix_unique_keys(control: Executor, db: str, table: str) -> frozenset[tuple[str, ...]]:
-    """Unique keys (lower-case column names) that index column prefixes."""
-    res = await control.query(
-        "SELECT INDEX_NAME, LOWER(COLUMN_NAME), SUB_PART FROM information_schema.STATISTICS"
-        f" WHERE TABLE_SCHEMA = {quote_str(db)} AND TABLE_NAME = {quote_str(table)}"
-        " AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX"
-    )
-    keys: dict[str, list[str]] = {}
-    prefixed: set[str] = set()
-    for index, column, sub_part in ((text(v) for v in r) for r in res.rows):
-        keys.setdefault(index or "", []).append(column or "")
-        if sub_part is not None:
-            prefixed.add(index or "")
-    return frozenset(tuple(keys[i]) for i in prefixed)
 
 
 def _constant_default(engine: BranchEngine, col: ColumnMeta) -> str | None:
@@ -328,12 +290,3 @@ _NUMERIC = frozenset(
 )
 _TEMPORAL = {"date": "DATE", "datetime": "DATETIME", "timestamp": "DATETIME", "time": "TIME"}
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
-
-
-async def _fk_names(control: Executor, ts: TableState) -> frozenset[str]:
-    res = await control.query(
-        "SELECT CONSTRAINT_NAME FROM information_schema.TABLE_CONSTRAINTS"
-        f" WHERE TABLE_SCHEMA = {quote_str(ts.overlay_db)}"
-        f" AND TABLE_NAME = {quote_str(ts.overlay_table)} AND CONSTRAINT_TYPE = 'FOREIGN KEY'"
-    )
-    return frozenset((text(r[0]) or "").lower() for r in res.rows)
