@@ -314,6 +314,14 @@ class BranchEngine:
         out = await self._plan_read(ctx, in_infoschema)
         return out
 
+    def remembered_read(self, branch: BranchInfo, db: str | None, sql: str) -> str | None:
+        """The statement to send for a read this engine has planned before and whose plan still
+        holds (`sql` itself: pass it through), or None when the engine must see it."""
+        hit = self._read_cache.get(branch, db, sql, self._meta)
+        if hit is None:
+            return None
+        return sql if hit.sql is None else hit.sql
+
     async def _plan_read(self, ctx: StatementContext, in_infoschema: bool) -> Outcome:
         try:
             tokens, tree = parsed(ctx.sql)  # remembered: reads repeat

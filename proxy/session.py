@@ -93,6 +93,9 @@ class ClientSession(asyncio.Protocol):
         self.database: str | None = None
         self.server_status = 0
         self._executor: SessionExecutor | None = None
+        #: Whether a statement of this connection has been through the engine (see
+        #: `_relay_remembered`); reset with the account (COM_CHANGE_USER).
+        self._engine_seen = False
         self.pending: deque[Packet] = deque()
         self.command = -1
         self._connect_task: asyncio.Task[None] | None = None
@@ -268,6 +271,7 @@ class ClientSession(asyncio.Protocol):
         if command in (Command.CHANGE_USER, Command.RESET_CONNECTION):
             self.statements = None  # the server deallocates every prepared statement
             self._executor = None  # perhaps another account: the engine asks again
+            self._engine_seen = False
         if self.branch_info is not None:
             if command in STMT_COMMANDS or (command == Command.QUERY and is_sql_level(payload)):
                 if self.statements is None:
@@ -282,6 +286,8 @@ class ClientSession(asyncio.Protocol):
                     ),
                     reply_seq,
                 )
+                return
+            if command == Command.QUERY and self._relay_remembered(packet):
                 return
             if command == Command.QUERY and self._needs_engine(payload):
                 self.run_branch_task(packet, run_on_branch(self, packet))
@@ -308,6 +314,27 @@ class ClientSession(asyncio.Protocol):
         self.state = State.BUSY
 
     _pending_database: str | None = None
+
+    def _relay_remembered(self, packet: Packet) -> bool:
+        """A read the engine has already planned for this branch state: relay its plan now,
+        without classifying it again or starting a task (the engine path's fixed cost is larger
+        than a point lookup). Only once this connection has been through the engine (its
+        account's privileges are mirrored onto the overlays)."""
+        engine = self.server.engine
+        if engine is None or not self._engine_seen:
+            return False
+        assert self.branch_info is not None
+        sql = packet.payload[1:].decode("utf-8", "surrogateescape")
+        rewritten = engine.remembered_read(self.branch_info, self.database, sql)
+        if rewritten is None:
+            return False
+        self.state = State.BUSY
+        if rewritten is sql:
+            self.relay_command(packet.raw)
+        else:
+            payload = bytes((Command.QUERY,)) + rewritten.encode("utf-8", "surrogateescape")
+            self.relay_command(encode_packet(payload, packet.last_seq))
+        return True
 
     def _needs_engine(self, payload: bytes) -> bool:
         """False when the query can pass to the shared database byte for byte.
@@ -362,6 +389,7 @@ class ClientSession(asyncio.Protocol):
     async def _guarded(self, packet: Packet, work: Coroutine[None, None, None]) -> None:
         try:
             await work
+            self._engine_seen = True
         except Exception as exc:  # a bug must not kill the proxy: answer and close this client
             logs.event(
                 log, logging.ERROR, "engine_failed", session=self.session_id, error=repr(exc)
