@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import weakref
 
@@ -56,6 +57,9 @@ from .storage import (
 )
 from .tablemeta import TableMeta, auto_increment_of, load_metas, load_table_meta, qualified
 
+#: A `name.` or `` `name`. `` qualifier in lower-cased SQL (candidates for a database name; the
+#: cheap pre-check looks them up instead of searching the text for every database's name).
+_QUALIFIER = re.compile(r"`((?:[^`]|``)+)`\s*\.|([0-9a-z_$\u0080-\uffff]+)\s*\.")
 SYSTEM_DBS = frozenset({"information_schema", "mysql", "performance_schema", "sys"})
 Edit = tuple[int, int, str]
 
@@ -221,10 +225,12 @@ class BranchEngine:
         low = sql.lower()
         if touches_metadata(low):
             return True  # SHOW/DESCRIBE, information_schema, internal schemas (metadata_guard)
-        done = self._prepared_lower.get(branch.id, set())
-        for d in self._all_dbs:
-            if d not in done and (d + "." in low or d + "`." in low):
-                return True  # a database this branch has not prepared yet
+        if "." in low:
+            done = self._prepared_lower.get(branch.id, set())
+            for m in _QUALIFIER.finditer(low):
+                d = m.group(2) or m.group(1).replace("``", "`")
+                if d in self._all_dbs and d not in done:
+                    return True  # a database this branch has not prepared yet
         if not branch.watch:
             return False
         return any(name in low for name in branch.watch)
