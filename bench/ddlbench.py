@@ -217,11 +217,11 @@ def run(upstream: Target, rows: int, out: Path, names: Schemas, drop_base: bool 
     created: list[str] = []
     try:
         with running_proxy(upstream) as pp:
-            fresh, copying, same_fresh = _from_scratch(pp, admin, names, created, rows)
+            instant, same_instant = _history(pp, upstream, names, names.copy, "", created, rows)
             forced, same_forced = _history(
                 pp, upstream, names, names.forced, FORCE_COPY, created, rows
             )
-            instant, same_instant = _history(pp, upstream, names, names.copy, "", created, rows)
+            fresh, copying, same_fresh = _from_scratch(pp, admin, names, created, rows)
         unchanged = _rows(admin, f"CHECKSUM TABLE `{names.db}`.t") == before
     finally:
         asyncio.run(_delete_branches(upstream, created))
