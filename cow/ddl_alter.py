@@ -171,7 +171,7 @@ async def _alter(
         engine.forget_meta(ts.overlay_db, ts.overlay_table)
     if mapped is not None and shaped is not None:
         # What load_table_meta would read back now; saves the next statement three queries.
-        engine._meta[(ts.overlay_db, ts.overlay_table)] = shaped
+        engine.remember_meta(ts.overlay_db, ts.overlay_table, shaped)
     if mapped is not None:
         ts.column_map = mapped.column_map
         await engine.save_table(ctx.branch, ts, (ts.base_db, ts.table))

@@ -42,6 +42,6 @@ async def run_index(
     ts = await engine.ensure_dirty(ctx.branch, db, name)
     text = sql[:start] + qualified(ts.overlay_db, ts.overlay_table) + sql[end:]
     async with fk_checks_off(client):
-        await client.query(text)
+        res = await client.query(text)
     engine.forget_meta(ts.overlay_db, ts.overlay_table)
-    return OkReply()
+    return OkReply(res.affected_rows, 0, res.warnings, res.info)  # the server's own counts

@@ -517,6 +517,10 @@ class BranchEngine:
         async with self._lock:
             return await auto_increment_of(self.control, db, table)
 
+    def remember_meta(self, db: str, table: str, meta: TableMeta) -> None:
+        """Record a table's metadata learnt otherwise (e.g. from an ALTER's trial run)."""
+        self._meta[(db, table)] = meta
+
     def forget_meta(self, db: str, table: str) -> None:
         self._meta.pop((db, table), None)
 

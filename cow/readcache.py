@@ -78,8 +78,9 @@ def fingerprint(
 ) -> Hashable:
     """What a plan of a statement naming `tables` depends on, cheaply comparable.
 
-    Table metadata objects are compared by identity: the engine replaces them (forget_meta)
-    whenever a table's definition changes.
+    The table metadata objects themselves are part of it (held, so a replaced one cannot pass
+    for its successor by a reused id): the engine replaces them (forget_meta) whenever a table's
+    definition changes, and equal objects describe the same columns anyway.
     """
     parts: list[Hashable] = [branch.mode, tuple(sorted(branch.filters.items()))]
     for key in tables:
@@ -95,8 +96,8 @@ def fingerprint(
                 ts.tomb_table,
                 ts.base_key,
                 tuple(sorted(ts.column_map.items())),
-                id(metas.get((ts.overlay_db, ts.overlay_table))),
-                id(metas.get(ts.base_key)),
+                metas.get((ts.overlay_db, ts.overlay_table)),
+                metas.get(ts.base_key),
             )
         )
     return tuple(parts)
