@@ -471,6 +471,16 @@ async def _insert(
         if kind == "select":
             sel = await client.query(_range(sql, other_edits, (src_start, src_end)))
             select_rows = sel
+            if not sel.rows and _RETURNING.search(sql):
+                # Nothing to insert, but RETURNING still answers with its (empty) result set:
+                # the overlay statement over an empty source gives the server's own columns.
+                empty = "SELECT " + ", ".join("NULL" for _ in sel.columns) + " FROM DUAL WHERE 0 "
+                edits = [e for e in other_edits if not (e[0] >= src_start and e[1] <= src_end)]
+                edits += [(src_start, src_end, empty), (ref.start, ref.end, ov)]
+                edits.extend(db_prefix_fixes(tree, [ref]))
+                res = await client.query(splice(sql, edits))
+                await atomic.ok()
+                return ResultReply(res)
             if not sel.rows:
                 await atomic.ok()
                 return OkReply(0, 0, sel.warnings, "Records: 0  Duplicates: 0  Warnings: 0")

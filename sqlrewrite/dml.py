@@ -113,7 +113,7 @@ def delete_layout(sql: str, tokens: list[Token]) -> WriteLayout:
 def insert_source(sql: str, tokens: list[Token], after: int) -> tuple[int, int, str]:
     """(start, end, kind) of an INSERT's row source after text offset `after` (the end of the
     target table and its column list): kind is 'values', 'set' or 'select'. The end stops before
-    a top-level `ON DUPLICATE KEY UPDATE` or a row alias (`AS new`)."""
+    a top-level `ON DUPLICATE KEY UPDATE`, `RETURNING` or a row alias (`AS new`)."""
     top = _top_level(tokens)
     start_i = next(i for i in top if tokens[i].start >= after)
     w = _word(tokens[start_i])
@@ -123,6 +123,9 @@ def insert_source(sql: str, tokens: list[Token], after: int) -> tuple[int, int, 
         if i <= start_i:
             continue
         if _word(tokens[i]) == "ON" and i + 1 < len(tokens) and _word(tokens[i + 1]) == "DUPLICATE":
+            end = tokens[i].start
+            break
+        if _word(tokens[i]) == "RETURNING":  # MariaDB: INSERT … RETURNING expressions
             end = tokens[i].start
             break
         if kind == "values" and _word(tokens[i]) == "AS":

@@ -27,6 +27,8 @@ STATEMENTS = (
     "REPLACE INTO items (id, v) VALUES (2, 'two') RETURNING id, v",
     "DELETE FROM items WHERE id IN (1, 3) RETURNING id, v",
     "DELETE FROM fresh WHERE v = 'a' RETURNING *",
+    "INSERT INTO fresh (v) SELECT v FROM items WHERE id < 0 RETURNING id, v",
+    "INSERT INTO fresh (v) SELECT v FROM items WHERE id = 2 RETURNING id, v",
     "SELECT * FROM items ORDER BY id",
     "SELECT * FROM fresh ORDER BY id",
 )
