@@ -351,10 +351,10 @@ class BranchEngine:
             if ts is not None
         )
 
-        def done(sql: str | None) -> Outcome:
+        def done(sql: str | None, planned: bool = False) -> Outcome:
             if remember:
                 self._read_cache.put(ctx.branch, ctx.current_db, ctx.sql, sql, names, self._meta)
-            return Passthrough() if sql is None else RelayQuery(sql)
+            return Passthrough() if sql is None else RelayQuery(sql, planned)
 
         if not pairs:
             return done(None)
@@ -366,7 +366,7 @@ class BranchEngine:
                 self, ctx.branch, ctx.current_db, ctx.sql, tokens, tree, pairs
             )
             if planned is not None:
-                return done(planned)
+                return done(planned, planned=True)
         edits = replacement_edits(tree, pairs)
         edits.extend((s, e, "") for s, e in locks)
         return done(splice(ctx.sql, edits))

@@ -28,6 +28,9 @@ class RelayQuery:
     """Send this SQL on the client's upstream connection and relay the reply bytes unchanged."""
 
     sql: str
+    #: Made by the read planner: every predicate sits in each half of the rewrite, so the
+    #: server can use indexes with `?` parameters there too (the naive form needs values).
+    planned: bool = False
 
 
 @dataclass(frozen=True)

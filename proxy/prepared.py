@@ -45,6 +45,7 @@ from branchdb.proxy import binary
 from branchdb.proxy.capture import Capture, SessionExecutor
 from branchdb.proxy.constants import Capability, Command, ServerStatus
 from branchdb.proxy.framing import Packet, PacketReader, encode_packet, packets_after
+from branchdb.proxy.remap import remap_execute
 from branchdb.proxy.response import Reply
 from branchdb.proxy.resultset import encode_result
 from branchdb.proxy.sqlprepare import PREPARE_ERRORS, UNKNOWN_STMT, SqlLevel
@@ -77,6 +78,9 @@ _EMULATED_IDS = 0x7F000000
 class ReadPlan:
     upstream_sql: str  # what the upstream prepares: the client's SQL, or the rewrite with `?`
     inline_sql: str = ""  # a rewrite with parameters, markers in place of `?`: run inline
+    #: A planned rewrite: the client's parameter behind each `?` of `upstream_sql`, in order
+    #: (the upstream statement is kept and each EXECUTE remapped onto it; see proxy/remap.py).
+    order: tuple[int, ...] = ()
 
 
 #: Marker literals standing for parameter i while the engine plans: unusual 19-digit numbers.
@@ -117,6 +121,8 @@ class Statement:
     types: bytes | None = None  # last parameter types the client bound
     upstream_typed: bool = False  # the upstream statement has seen `types`
     long_data: dict[int, bytes] = field(default_factory=dict)
+    order: tuple[int, ...] = ()  # an inline read's mapped parameters (ReadPlan.order)
+    mapped_id: int = 0  # the upstream statement of the rewrite with `?` (0: not prepared)
 
 
 class PreparedStatements:
@@ -143,7 +149,7 @@ class PreparedStatements:
         if command == Command.STMT_CLOSE:
             if stmt is not None:
                 del self.statements[stmt.client_id]
-                for upstream_id in (stmt.upstream_id, stmt.cursor_id):
+                for upstream_id in (stmt.upstream_id, stmt.cursor_id, stmt.mapped_id):
                     if upstream_id:
                         self.close_upstream(upstream_id)
             return
@@ -292,11 +298,14 @@ class PreparedStatements:
             watch=watch,
         )
         if plan.inline_sql:
-            self.close_upstream(ok.statement_id)
             stmt.upstream_id = 0
             stmt.inline = True
             stmt.upstream_sql = plan.inline_sql
             stmt.params = count
+            if plan.order and ok.params == len(plan.order):
+                stmt.order, stmt.mapped_id = plan.order, ok.statement_id
+            else:
+                self.close_upstream(ok.statement_id)
             if ok.params != count:  # the rewrite repeats a parameter: the client sees its own
                 columns = _split_defs(reply, ok, self.session.capabilities)[1]
                 reply = self._prepare_ok(stmt, binary.fabricated_params(count), columns, 0)
@@ -325,7 +334,8 @@ class PreparedStatements:
         if isinstance(outcome, RelayQuery):
             if not params:
                 return ReadPlan(outcome.sql)
-            return ReadPlan(unmark(outcome.sql), outcome.sql)
+            order = tuple(int(m.group(1)) for m in _MARKER.finditer(outcome.sql))
+            return ReadPlan(unmark(outcome.sql), outcome.sql, order if outcome.planned else ())
         return None
 
     async def _prepare_emulated(self, packet: Packet, sql: str, db: str | None) -> None:
@@ -377,6 +387,7 @@ class PreparedStatements:
             self._drop_upstream(stmt)
             stmt.inline = True
             stmt.upstream_sql = plan.inline_sql
+            stmt.order = plan.order  # its upstream statement is prepared at the execute
             stmt.watch = watch
             await self._execute_inline(stmt, packet)
             return
@@ -397,6 +408,10 @@ class PreparedStatements:
         if stmt.upstream_id:
             self.close_upstream(stmt.upstream_id)
             stmt.upstream_id = 0
+        if stmt.mapped_id:
+            self.close_upstream(stmt.mapped_id)
+            stmt.mapped_id = 0
+        stmt.order = ()
         self._drop_cursor(stmt)
 
     def _drop_cursor(self, stmt: Statement) -> None:
@@ -416,8 +431,11 @@ class PreparedStatements:
         return [binary.sql_literal(v, types[2 * i], nbe) for i, v in enumerate(request.values)]
 
     async def _execute_inline(self, stmt: Statement, packet: Packet) -> None:
-        """Prepare the rewritten read with the values in place, execute it, relay the reply."""
+        """Prepare the rewritten read with the values in place, execute it, relay the reply.
+        A planned rewrite instead runs on its upstream statement with the parameters remapped."""
         self._drop_cursor(stmt)
+        if stmt.order and not stmt.long_data and await self._execute_mapped(stmt, packet):
+            return
         sql = fill_markers(stmt.upstream_sql, self._literals(stmt, packet))
         reply = await self.upstream_prepare(sql)
         if reply[0][:1] != b"\x00":
@@ -433,6 +451,29 @@ class PreparedStatements:
             close = struct.pack("<BI", Command.STMT_CLOSE, ok.statement_id)
             raw += encode_packet(close, 0)  # no reply: the server runs it after the execute
         self.session.relay_command(raw, Reply.RESULT)
+
+    async def _execute_mapped(self, stmt: Statement, packet: Packet) -> bool:
+        """Run the planned rewrite's upstream statement with this EXECUTE's parameters in its
+        order (one round trip); False when this execute needs the general inline path."""
+        if not stmt.mapped_id:
+            reply = await self.upstream_prepare(unmark(stmt.upstream_sql))
+            if reply[0][:1] != b"\x00":
+                stmt.order = ()  # the upstream cannot prepare it: inline from now on
+                return False
+            ok = binary.parse_prepare_ok(reply[0])
+            if ok.params != len(stmt.order):
+                self.close_upstream(ok.statement_id)
+                stmt.order = ()
+                return False
+            stmt.mapped_id = ok.statement_id
+        bound = binary.bound_types(packet.payload, stmt.params)
+        if bound is not None:
+            stmt.types = bound
+        payload = remap_execute(packet.payload, stmt.params, stmt.types, stmt.order, stmt.mapped_id)
+        if payload is None:
+            return False
+        self.session.relay_command(encode_packet(payload, packet.seq), Reply.RESULT)
+        return True
 
     async def _execute_emulated(self, stmt: Statement, packet: Packet) -> None:
         self._drop_cursor(stmt)

@@ -103,3 +103,66 @@ def test_prepared_planned_reads(upstream: Any, proxy: Any, schema: str) -> None:
             cur.execute(f"DROP DATABASE IF EXISTS `{schema}_copy`")
         cur_admin.close()
     assert not problems, "\n".join(problems)
+
+
+REPEATED = (
+    "SELECT u.id, u.name, u.score FROM users u WHERE u.id BETWEEN ? AND ?"
+    " AND (u.name <> ? OR ? IS NULL) AND (u.score >= ? OR u.score IS NULL) ORDER BY u.id"
+)
+REPEATED_PARAMS: tuple[tuple[Any, ...], ...] = (
+    (1, 40, "n3!", None, 10),
+    (95, 130, "zz", "zz", 50),
+    (1990, 102010, "n1", None, 0),
+    (60000, 60010, "n1", "n1", -5),
+    (3, 3, "", None, 99),
+)
+
+
+def _prepares(conn: Any) -> int:
+    cur = conn.cursor()
+    cur.execute("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'")
+    (_, value) = cur.fetchone()
+    cur.close()
+    return int(value)
+
+
+def test_prepared_planned_read_runs_on_one_upstream_statement(
+    upstream: Any, proxy: Any, schema: str
+) -> None:
+    """A planned read's parameters appear in both halves of its rewrite: the rewrite is prepared
+    upstream once and every EXECUTE is remapped onto it (proxy/remap.py) — same rows as a real
+    copy for every parameter set, and no upstream prepare per execute."""
+    name = f"rpm-{secrets.token_hex(4)}"
+    asyncio.run(_setup(upstream, schema, name))
+    real = _connect(
+        upstream.host, upstream.port, upstream.user, upstream.password, schema + "_copy"
+    )
+    sess = _connect(proxy.host, proxy.port, f"{upstream.user}~{name}", upstream.password, schema)
+    try:
+        for sql in CHANGES:
+            for conn in (real, sess):
+                cur = conn.cursor()
+                cur.execute(sql)
+                cur.close()
+        want_cur = real.cursor(prepared=True)
+        got_cur = sess.cursor(prepared=True)
+        got_cur.execute(REPEATED, REPEATED_PARAMS[0])  # prepares (the rewrite too), executes
+        got_cur.fetchall()
+        before = _prepares(sess)
+        for params in REPEATED_PARAMS:
+            want_cur.execute(REPEATED, params)
+            got_cur.execute(REPEATED, params)
+            want, got = want_cur.fetchall(), got_cur.fetchall()
+            assert got == want, params
+        assert any(want_cur.execute(REPEATED, p) or want_cur.fetchall() for p in REPEATED_PARAMS)
+        assert _prepares(sess) == before  # executes only: no prepare per execute
+        want_cur.close()
+        got_cur.close()
+    finally:
+        sess.close()
+        real.close()
+        asyncio.run(_delete(upstream, name))
+        admin = upstream.connect(autocommit=True)
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{schema}_copy`")
+        admin.close()
