@@ -211,7 +211,7 @@ class BranchEngine:
 
     # ----------------------------------------------------------------- cheap pre-check
 
-    def may_touch_dirty(self, branch: BranchInfo, sql: str) -> bool:
+    def may_touch_dirty(self, branch: BranchInfo, sql: str, current_db: str | None = None) -> bool:
         """False only when the statement certainly reads no table that differs on the branch.
 
         A case-insensitive substring search for the branch's dirty or filtered table names: no
@@ -220,6 +220,8 @@ class BranchEngine:
         """
         if branch.mode != "all":
             return True
+        if current_db is not None and current_db.lower() == "information_schema":
+            return True  # unqualified information_schema tables: the branch's view of them
         if branch.id not in self._prepared_branches:
             return True  # once: let the engine prepare overlays before a transaction reads
         low = sql.lower()
@@ -311,14 +313,13 @@ class BranchEngine:
                 )
                 out = await self._read(inner)
                 return RelayQuery(inner.sql) if isinstance(out, Passthrough) else out
-        in_infoschema = (ctx.current_db or "").lower() == "information_schema"
-        if not in_infoschema and not self.may_touch_dirty(ctx.branch, ctx.sql):
+        if not self.may_touch_dirty(ctx.branch, ctx.sql, ctx.current_db):
             return Passthrough()
         hit = self._read_cache.get(ctx.branch, ctx.current_db, ctx.sql, self._meta)
         if hit is not None:
             return Passthrough() if hit.sql is None else RelayQuery(hit.sql)
-        out = await self._plan_read(ctx, in_infoschema)
-        return out
+        in_infoschema = (ctx.current_db or "").lower() == "information_schema"
+        return await self._plan_read(ctx, in_infoschema)
 
     def remembered_read(self, branch: BranchInfo, db: str | None, sql: str) -> str | None:
         """The statement to send for a read this engine has planned before and whose plan still

@@ -167,7 +167,10 @@ class ClientSession(asyncio.Protocol):
                 reply = _FAST_REPLIES.get(command)
                 if reply is not None and (
                     self.branch is None
-                    or (command == Command.QUERY and not self._needs_engine(data[4:]))
+                    or (
+                        command == Command.QUERY
+                        and not self._needs_engine(data[5:].decode("utf-8", "surrogateescape"))
+                    )
                     or (
                         command == Command.STMT_EXECUTE
                         and self.statements is not None
@@ -287,11 +290,13 @@ class ClientSession(asyncio.Protocol):
                     reply_seq,
                 )
                 return
-            if command == Command.QUERY and self._relay_remembered(packet):
-                return
-            if command == Command.QUERY and self._needs_engine(payload):
-                self.run_branch_task(packet, run_on_branch(self, packet))
-                return
+            if command == Command.QUERY:
+                sql = payload[1:].decode("utf-8", "surrogateescape")
+                if self._relay_remembered(packet, sql):
+                    return
+                if self._needs_engine(sql):
+                    self.run_branch_task(packet, run_on_branch(self, packet))
+                    return
         if command == Command.CHANGE_USER:
             connphase.change_user(self, packet)
             return
@@ -315,7 +320,7 @@ class ClientSession(asyncio.Protocol):
 
     _pending_database: str | None = None
 
-    def _relay_remembered(self, packet: Packet) -> bool:
+    def _relay_remembered(self, packet: Packet, sql: str) -> bool:
         """A read the engine has already planned for this branch state: relay its plan now,
         without classifying it again or starting a task (the engine path's fixed cost is larger
         than a point lookup). Only once this connection has been through the engine (its
@@ -324,7 +329,6 @@ class ClientSession(asyncio.Protocol):
         if engine is None or not self._engine_seen:
             return False
         assert self.branch_info is not None
-        sql = packet.payload[1:].decode("utf-8", "surrogateescape")
         rewritten = engine.remembered_read(self.branch_info, self.database, sql)
         if rewritten is None:
             return False
@@ -336,28 +340,28 @@ class ClientSession(asyncio.Protocol):
             self.relay_command(encode_packet(payload, packet.last_seq))
         return True
 
-    def _needs_engine(self, payload: bytes) -> bool:
+    def _needs_engine(self, sql: str) -> bool:
         """False when the query can pass to the shared database byte for byte.
 
         Keyword classification plus a substring check for the branch's changed tables: no parse.
         A `USE` is noted so the engine knows the current database.
         """
         assert self.branch_info is not None
-        sql = payload[1:].decode("utf-8", "surrogateescape")
-        if mentions_internal(sql.lower()):
-            return True  # the engine refuses statements naming branchdb's own schemas (1044)
         engine = self.server.engine
-        in_infoschema = (self.database or "").lower() == "information_schema"
         for statement in classify(sql):
             if statement.kind is Kind.SESSION:
                 if statement.keyword == "USE":  # the engine prepares the new database first
                     self._pending_database = use_target(statement.text)
                     return True
+                if mentions_internal(statement.text.lower()):
+                    return True  # e.g. SET @x = (SELECT … FROM _branchdb…): the engine refuses
                 continue
-            if statement.kind is not Kind.READ or in_infoschema:
-                return True  # writes; and unqualified information_schema tables show the branch
-            if engine is None or engine.may_touch_dirty(self.branch_info, statement.text):
+            if statement.kind is not Kind.READ:
                 return True
+            if engine is None or engine.may_touch_dirty(
+                self.branch_info, statement.text, self.database
+            ):
+                return True  # (reads naming branchdb's schemas are among these)
         return False
 
     @property
