@@ -57,13 +57,16 @@ async def refuse_internal(ctx: StatementContext, client: Executor) -> None:
         return
     name = _internal_name(ctx.sql)
     if name is not None:
-        user = await current_grantee(client)
-        raise EngineError(
-            1044,
-            "42000",
-            f"Access denied for user {user} to database '{name}'"
-            " (branchdb: internal schema, not reachable from a branch)",
-        )
+        raise EngineError(1044, "42000", internal_denied(await current_grantee(client), name))
+
+
+def internal_denied(user: str, database: str) -> str:
+    """The 1044 message for a branchdb schema named on a branch (`user` as the server prints
+    it, quotes included); the proxy answers COM_INIT_DB and the handshake with it too."""
+    return (
+        f"Access denied for user {user} to database '{database}'"
+        " (branchdb: internal schema, not reachable from a branch)"
+    )
 
 
 def _internal_name(sql: str) -> str | None:

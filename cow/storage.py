@@ -173,24 +173,6 @@ async def insert_copied(
         await executor.query(f"INSERT INTO {target} ({names}) VALUES {values}")
 
 
-async def insert_literal_rows(
-    executor: Executor,
-    target: str,
-    meta: TableMeta,
-    cols: list[str],
-    rows: Sequence[tuple[bytes | None, ...]],
-) -> None:
-    """Write rows read with `copy_expr` of `meta`'s columns `cols` into `target`."""
-    metas = [m for m in (meta.column(c) for c in cols) if m is not None]
-    names = ", ".join(quote_ident(c) for c in cols)
-    for i in range(0, len(rows), _BATCH):
-        values = ", ".join(
-            "(" + ", ".join(literal_from_copy(m, v) for m, v in zip(metas, r, strict=True)) + ")"
-            for r in rows[i : i + _BATCH]
-        )
-        await executor.query(f"INSERT INTO {target} ({names}) VALUES {values}")
-
-
 #: `column_map` value prefix meaning "reads this base column" (a rename on the branch).
 BASE_COLUMN = "base:"
 

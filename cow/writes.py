@@ -480,7 +480,7 @@ async def _insert(
                 edits.extend(db_prefix_fixes(tree, [ref]))
                 res = await client.query(splice(sql, edits))
                 await atomic.ok()
-                return ResultReply(res)
+                return _reply(res, res.info)
             if not sel.rows:
                 await atomic.ok()
                 return OkReply(0, 0, sel.warnings, "Records: 0  Duplicates: 0  Warnings: 0")
@@ -513,14 +513,12 @@ async def _insert(
         await _reset_gen(client)
         await atomic.fail()
         raise
-    if res.columns:  # … RETURNING: the rows the overlay statement wrote, as on a real copy
-        return ResultReply(res)
     info = res.info
     if select_rows is not None and not info:
         n = len(select_rows.rows)
         dups = 0 if res.affected_rows == n else 1
         info = f"Records: {n}  Duplicates: {dups}  Warnings: {res.warnings}"
-    return OkReply(res.affected_rows, res.insert_id, res.warnings, info)
+    return _reply(res, info)
 
 
 async def _base_ids_ahead(engine: BranchEngine, t: Target) -> int | None:
@@ -617,9 +615,15 @@ async def _execute(
         await _reset_gen(client)
         await atomic.fail()
         raise
-    if res.columns:  # … RETURNING: the rows the overlay statement wrote, as on a real copy
+    return _reply(res, res.info)
+
+
+def _reply(res: QueryResult, info: str) -> Outcome:
+    """The client's answer to a write run on the overlay: RETURNING's rows, as on a real copy,
+    or the server's OK counts (with `info`)."""
+    if res.columns:
         return ResultReply(res)
-    return OkReply(res.affected_rows, res.insert_id, res.warnings, res.info)
+    return OkReply(res.affected_rows, res.insert_id, res.warnings, info)
 
 
 async def _attempts(

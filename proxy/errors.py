@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from branchdb.cow.metadata_guard import internal_denied
 from branchdb.proxy.constants import CR, ER
 from branchdb.proxy.wire import ErrPacket, make_err
 
@@ -68,8 +69,4 @@ def internal_db_denied(user: str | None, database: str) -> BranchDBError:
     """1044 for a branch session choosing one of branchdb's own schemas as its database: the
     catalog and other branches' overlays are not reachable from a branch (as the engine answers
     statements that name them)."""
-    return BranchDBError(
-        ER.DBACCESS_DENIED_ERROR,
-        f"Access denied for user '{user or ''}' to database '{database}'"
-        " (branchdb: internal schema, not reachable from a branch)",
-    )
+    return BranchDBError(ER.DBACCESS_DENIED_ERROR, internal_denied(f"'{user or ''}'", database))
