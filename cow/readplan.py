@@ -16,7 +16,6 @@ reference that differs on the branch, and a `DirtyTable` per changed table; outp
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -35,9 +34,6 @@ from .readplan_sub import find_subqueries, sub_edit
 from .readplan_text import Layout, add_condition, layout, order_keys
 
 Edit = tuple[int, int, str]
-#: Plans remembered (applications repeat their statements; planning costs ~0.2 ms).
-PLAN_CACHE = 2048
-_PLANS: OrderedDict[tuple[object, ...], str | None] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -63,27 +59,9 @@ def plan_read(
     """The planned SQL for a read, or None to use the naive replacements.
 
     `replacements`: every reference that reads differently on the branch, with its naive text;
-    `dirty`: by reference start, the changed tables the planner may split. Memoized: the
-    result is a function of these inputs alone (tokens and tree are the text's parse).
+    `dirty`: by reference start, the changed tables the planner may split. A pure function of
+    these inputs; the engine remembers its results per statement and branch state (readcache).
     """
-    key = (sql, tuple((r.start, text) for r, text in replacements), tuple(sorted(dirty.items())))
-    if key in _PLANS:
-        _PLANS.move_to_end(key)
-        return _PLANS[key]
-    planned = _plan(sql, tokens, tree, replacements, dirty)
-    _PLANS[key] = planned
-    if len(_PLANS) > PLAN_CACHE:
-        _PLANS.popitem(last=False)
-    return planned
-
-
-def _plan(
-    sql: str,
-    tokens: list[Token],
-    tree: exp.Expression,
-    replacements: list[tuple[TableRef, str]],
-    dirty: dict[int, DirtyTable],
-) -> str | None:
     if not isinstance(tree, exp.Select) or tree.args.get("with") is not None:
         return None
     lay = layout(tokens)
