@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import mysql.connector
@@ -74,34 +76,41 @@ def _connect(host: str, port: int, user: str, password: str, db: str) -> Any:
     )
 
 
-def test_prepared_planned_reads(upstream: Any, proxy: Any, schema: str) -> None:
+@contextmanager
+def _copy_and_branch(upstream: Any, proxy: Any, schema: str) -> Iterator[tuple[Any, Any]]:
+    """(real copy, branch session), both with CHANGES applied; removed afterwards."""
     name = f"rp-{secrets.token_hex(4)}"
     asyncio.run(_setup(upstream, schema, name))
     real = _connect(
         upstream.host, upstream.port, upstream.user, upstream.password, schema + "_copy"
     )
     sess = _connect(proxy.host, proxy.port, f"{upstream.user}~{name}", upstream.password, schema)
-    problems = []
     try:
         for sql in CHANGES:
             for conn in (real, sess):
                 cur = conn.cursor()
                 cur.execute(sql)
                 cur.close()
+        yield real, sess
+    finally:
+        sess.close()
+        real.close()
+        asyncio.run(_delete(upstream, name))
+        admin = upstream.connect(autocommit=True)
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{schema}_copy`")
+        admin.close()
+
+
+def test_prepared_planned_reads(upstream: Any, proxy: Any, schema: str) -> None:
+    problems = []
+    with _copy_and_branch(upstream, proxy, schema) as (real, sess):
         for sql, params, total in PREPARED:
             want = _rows(real, sql, params, total)
             got = _rows(sess, sql, params, total)
             assert want[0] == "rows", (sql, want)
             if want != got:
                 problems.append(f"{sql} {params}\n  copy:   {want}\n  branch: {got}")
-    finally:
-        sess.close()
-        real.close()
-        asyncio.run(_delete(upstream, name))
-        cur_admin = upstream.connect(autocommit=True)
-        with cur_admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{schema}_copy`")
-        cur_admin.close()
     assert not problems, "\n".join(problems)
 
 
@@ -132,18 +141,7 @@ def test_prepared_planned_read_runs_on_one_upstream_statement(
     """A planned read's parameters appear in both halves of its rewrite: the rewrite is prepared
     upstream once and every EXECUTE is remapped onto it (proxy/remap.py) — same rows as a real
     copy for every parameter set, and no upstream prepare per execute."""
-    name = f"rpm-{secrets.token_hex(4)}"
-    asyncio.run(_setup(upstream, schema, name))
-    real = _connect(
-        upstream.host, upstream.port, upstream.user, upstream.password, schema + "_copy"
-    )
-    sess = _connect(proxy.host, proxy.port, f"{upstream.user}~{name}", upstream.password, schema)
-    try:
-        for sql in CHANGES:
-            for conn in (real, sess):
-                cur = conn.cursor()
-                cur.execute(sql)
-                cur.close()
+    with _copy_and_branch(upstream, proxy, schema) as (real, sess):
         want_cur = real.cursor(prepared=True)
         got_cur = sess.cursor(prepared=True)
         got_cur.execute(REPEATED, REPEATED_PARAMS[0])  # prepares (the rewrite too), executes
@@ -158,11 +156,3 @@ def test_prepared_planned_read_runs_on_one_upstream_statement(
         assert _prepares(sess) == before  # executes only: no prepare per execute
         want_cur.close()
         got_cur.close()
-    finally:
-        sess.close()
-        real.close()
-        asyncio.run(_delete(upstream, name))
-        admin = upstream.connect(autocommit=True)
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{schema}_copy`")
-        admin.close()
