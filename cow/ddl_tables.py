@@ -39,6 +39,21 @@ def unknown_db(db: str) -> EngineError:
     return EngineError(1049, "42000", f"Unknown database '{db}'")
 
 
+async def created_object(
+    engine: BranchEngine, ctx: StatementContext, tree: exp.Create, what: str
+) -> tuple[exp.Table, str, str]:
+    """The table node, database and name a CREATE TABLE/VIEW makes; 1049 when the database
+    does not exist on the branch."""
+    schema = tree.this
+    node = schema.this if isinstance(schema, exp.Schema) else schema
+    if not isinstance(node, exp.Table):
+        raise _ns(f"this form of CREATE {what}")
+    db = db_of(ctx, node)
+    if not await db_exists_on_branch(engine, ctx, db):
+        raise unknown_db(db)
+    return node, db, node.name
+
+
 async def client_fk_checks(client: Executor) -> bool:
     res = await client.query("SELECT @@SESSION.foreign_key_checks")
     return (text(res.rows[0][0]) or "1") != "0"
@@ -55,13 +70,7 @@ async def create_table(
     temporary = props is not None and any(
         isinstance(p, exp.TemporaryProperty) for p in props.expressions
     )
-    schema = tree.this
-    node = schema.this if isinstance(schema, exp.Schema) else schema
-    if not isinstance(node, exp.Table):
-        raise _ns("this form of CREATE TABLE")
-    db, name = db_of(ctx, node), node.name
-    if not await db_exists_on_branch(engine, ctx, db):
-        raise unknown_db(db)
+    node, db, name = await created_object(engine, ctx, tree, "TABLE")
     if temporary:
         exists = await exists_on_branch(engine, ctx, db, name)
         refs = all_table_refs(tree, tokens)

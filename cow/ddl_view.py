@@ -22,8 +22,8 @@ from branchdb.sqlrewrite.refs import (
 
 from .catalog import BranchInfo, TableState
 from .ddl_alter import db_of
-from .ddl_common import db_exists_on_branch, exists_on_branch, table_exists_error
-from .ddl_tables import drop_one, unknown_db
+from .ddl_common import exists_on_branch, table_exists_error
+from .ddl_tables import created_object, drop_one
 from .engine import SYSTEM_DBS, BranchEngine, Edit
 from .executor import Executor, quote_ident, quote_str, text
 from .grants import current_grantee, mirror_grants
@@ -40,13 +40,7 @@ async def create_view(
     tree: exp.Create,
     tokens: list,  # type: ignore[type-arg]
 ) -> Outcome:
-    schema = tree.this
-    node = schema.this if isinstance(schema, exp.Schema) else schema
-    if not isinstance(node, exp.Table):
-        raise _ns("this form of CREATE VIEW")
-    db, name = db_of(ctx, node), node.name
-    if not await db_exists_on_branch(engine, ctx, db):
-        raise unknown_db(db)
+    node, db, name = await created_object(engine, ctx, tree, "VIEW")
     old = ctx.branch.tables.get((db, name))
     if await exists_on_branch(engine, ctx, db, name):
         meta = await (
