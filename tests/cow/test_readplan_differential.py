@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from cow_harness import Reply, World, connect, direct
@@ -220,31 +222,39 @@ def _same(want: Reply, got: Reply, total: bool) -> bool:
     return want[1] == got[1] and sorted(map(repr, want[2])) == sorted(map(repr, got[2]))
 
 
-async def _world(upstream: Any, base: str, users: int, orders: int) -> tuple[World, Any, Any]:
+@asynccontextmanager
+async def _world(
+    upstream: Any, base: str, users: int, orders: int
+) -> AsyncIterator[tuple[Any, Any]]:
+    """A real copy and a branch session of `base`, both with CHANGES;
+    the copy is dropped and the world closed afterwards, also when setting up fails."""
     world = await World.open(upstream)
-    admin = world.admin
-    await admin.query(f"USE `{base}`")
-    for sql in SCHEMA_SQL + tuple(seed_sql(users, orders)):
-        await admin.query(sql)
-    await admin.query("ANALYZE TABLE orgs, users, orders")
     copy = base + "_copy"
-    await admin.query(f"CREATE DATABASE `{copy}`")
-    for t in TABLES:
-        await admin.query(f"CREATE TABLE `{copy}`.{t} LIKE `{base}`.{t}")
-        await admin.query(f"INSERT INTO `{copy}`.{t} SELECT * FROM `{base}`.{t}")
-    real = await connect(upstream, copy)
-    world.conns.append(real)
-    sess = await world.branch(base)
-    for sql in CHANGES:
-        assert (await direct(real, sql))[0] == "ok", sql
-        assert (await sess.run(sql))[0] == "ok", sql
-    return world, real, sess
+    try:
+        admin = world.admin
+        await admin.query(f"USE `{base}`")
+        for sql in SCHEMA_SQL + tuple(seed_sql(users, orders)):
+            await admin.query(sql)
+        await admin.query("ANALYZE TABLE orgs, users, orders")
+        await admin.query(f"CREATE DATABASE `{copy}`")
+        for t in TABLES:
+            await admin.query(f"CREATE TABLE `{copy}`.{t} LIKE `{base}`.{t}")
+            await admin.query(f"INSERT INTO `{copy}`.{t} SELECT * FROM `{base}`.{t}")
+        real = await connect(upstream, copy)
+        world.conns.append(real)
+        sess = await world.branch(base)
+        for sql in CHANGES:
+            assert (await direct(real, sql))[0] == "ok", sql
+            assert (await sess.run(sql))[0] == "ok", sql
+        yield real, sess
+    finally:
+        await world.admin.query(f"DROP DATABASE IF EXISTS `{copy}`")
+        await world.close()
 
 
 async def differential(upstream: Any, base: str) -> list[str]:
-    world, real, sess = await _world(upstream, base, 3000, 4000)
-    problems = []
-    try:
+    async with _world(upstream, base, 3000, 4000) as (real, sess):
+        problems = []
         for template, total, planned in QUERIES:
             sql = template.format(db=base)
             want = await direct(real, sql.replace(base, base + "_copy"))
@@ -257,9 +267,6 @@ async def differential(upstream: Any, base: str) -> list[str]:
             was_planned = "`_bdb_t" in relayed  # the planner's tombstone aliases
             if planned != was_planned:
                 problems.append(f"{sql}: planned={was_planned}, expected {planned}: {relayed}")
-    finally:
-        await world.admin.query(f"DROP DATABASE IF EXISTS `{base}_copy`")
-        await world.close()
     return problems
 
 
@@ -280,9 +287,8 @@ EXPLAINED = (
 
 
 async def explained(upstream: Any, base: str) -> list[str]:
-    world, _real, sess = await _world(upstream, base, 50_000, 10)
-    problems = []
-    try:
+    async with _world(upstream, base, 50_000, 10) as (_real, sess):
+        problems = []
         for sql in EXPLAINED:
             sess.relayed.clear()
             await sess.run(sql)
@@ -296,9 +302,6 @@ async def explained(upstream: Any, base: str) -> list[str]:
                 table = rec.get("table") or ""
                 if not table.startswith("<") and rec.get("type") == "ALL":
                     problems.append(f"{sql}: full scan of {table}: {rec}")
-    finally:
-        await world.admin.query(f"DROP DATABASE IF EXISTS `{base}_copy`")
-        await world.close()
     return problems
 
 
@@ -477,11 +480,10 @@ class QueryGen:
 
 
 async def random_differential(upstream: Any, base: str, seed: int, count: int) -> list[str]:
-    world, real, sess = await _world(upstream, base, 3000, 4000)
-    gen = QueryGen(random.Random(seed))
-    problems = []
-    planned = 0
-    try:
+    async with _world(upstream, base, 3000, 4000) as (real, sess):
+        gen = QueryGen(random.Random(seed))
+        problems = []
+        planned = 0
         for _ in range(count):
             sql, total = gen.query()
             want = await direct(real, sql)
@@ -494,9 +496,6 @@ async def random_differential(upstream: Any, base: str, seed: int, count: int) -
                     break
         if planned < count * 0.8:
             problems.append(f"only {planned} of {count} queries were planned")
-    finally:
-        await world.admin.query(f"DROP DATABASE IF EXISTS `{base}_copy`")
-        await world.close()
     return problems
 
 
