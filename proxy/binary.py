@@ -193,6 +193,12 @@ def decode_execute(
     return Execute(stmt_id, flags, types if bound else None, values)
 
 
+def skip_value(c: Cursor, type_code: int) -> None:
+    """Move `c` past one binary-protocol parameter value of `type_code` (ProtocolError when
+    the payload ends first)."""
+    _read_value(c, type_code, False)
+
+
 def _read_value(c: Cursor, type_code: int, unsigned: bool) -> Value:
     width = _INT_WIDTH.get(type_code)  # type: ignore[call-overload]
     if width is not None:
